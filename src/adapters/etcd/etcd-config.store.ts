@@ -1,0 +1,192 @@
+import { CallOptions } from '@grpc/grpc-js';
+import { Etcd3, ICompare, IRequestOp, CompareResult, CompareTarget, SortOrder, SortTarget, isRecoverableError } from 'etcd3';
+import { ConstantBackoff, ExponentialBackoff, handleWhen, noop, retry } from 'cockatiel';
+import { DomainError } from '../../domain/errors';
+import {
+  ChangeEvent,
+  ChangeFeed,
+  ChangeFeedHandlers,
+  CommitResult,
+  ConfigStore,
+  Expectation,
+  ListOptions,
+  StoredEntry,
+  Transaction,
+} from '../../ports/config-store.port';
+
+export interface EtcdStoreOptions {
+  endpoints: string[];
+  prefix: string;
+  requestTimeoutMs: number;
+  username?: string;
+  password?: string;
+  /** Called for every failed etcd call, for metrics. */
+  onError?: (operation: string, error: unknown) => void;
+}
+
+/** The end of the key range that holds every key starting with `prefix`. */
+function prefixEnd(prefix: Buffer): Buffer {
+  const end = Buffer.from(prefix);
+  for (let i = end.length - 1; i >= 0; i--) {
+    if (end[i] < 0xff) {
+      end[i]++;
+      return end.subarray(0, i + 1);
+    }
+  }
+  return Buffer.from([0]);
+}
+
+/**
+ * ConfigStore on etcd v3 through the `etcd3` client — the only place that knows it. Unary calls
+ * carry a deadline so an etcd outage turns into a prompt STORE_UNAVAILABLE, never a hang;
+ * watch streams carry none and resume by themselves (etcd3's watch manager).
+ */
+export class EtcdConfigStore extends ConfigStore {
+  private readonly client: Etcd3;
+
+  constructor(private readonly options: EtcdStoreOptions) {
+    super();
+    const timeout = options.requestTimeoutMs;
+    this.client = new Etcd3({
+      hosts: options.endpoints,
+      dialTimeout: timeout,
+      auth: options.username ? { username: options.username, password: options.password ?? '' } : undefined,
+      defaultCallOptions: (context): CallOptions =>
+        context.isStream ? {} : { deadline: Date.now() + timeout },
+      // Keepalive detects half-dead connections; etcd refuses pings more often than every 5 s.
+      grpcOptions: { 'grpc.keepalive_time_ms': 10_000, 'grpc.keepalive_timeout_ms': 5_000 },
+      faultHandling: {
+        // One retry moves to another member of a cluster; the per-host breaker of the default
+        // policy would keep refusing calls for 5 s after etcd is back, so it is off.
+        host: () => noop,
+        global: retry(handleWhen(isRecoverableError), { maxAttempts: 1, backoff: new ConstantBackoff(50) }),
+        // Reconnect the watch quickly after an outage (etcd3 types want a started backoff).
+        watchBackoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 2_000 }).next(),
+      },
+    });
+  }
+
+  private full(key: string): Buffer {
+    return Buffer.from(this.options.prefix + key);
+  }
+
+  private relative(key: Buffer | string): string {
+    return key.toString().slice(this.options.prefix.length);
+  }
+
+  private async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      this.options.onError?.(operation, error);
+      const detail = error instanceof Error ? error.message : String(error);
+      throw new DomainError('STORE_UNAVAILABLE', `etcd is unavailable (${operation}): ${detail}`);
+    }
+  }
+
+  async get(key: string): Promise<StoredEntry | undefined> {
+    const response = await this.call('get', () => this.client.kv.range({ key: this.full(key) }));
+    const kv = response.kvs[0];
+    return kv ? { key, value: kv.value.toString(), modRevision: Number(kv.mod_revision) } : undefined;
+  }
+
+  async list(prefix: string, options: ListOptions = {}): Promise<{ entries: StoredEntry[]; revision: number }> {
+    const start = this.full(prefix);
+    const response = await this.call('list', () =>
+      this.client.kv.range({
+        key: start,
+        range_end: options.below !== undefined ? this.full(options.below) : prefixEnd(start),
+        limit: options.limit ?? 0,
+        revision: options.atRevision ?? 0,
+        keys_only: options.keysOnly ?? false,
+        sort_order: options.descending ? SortOrder.Descend : SortOrder.Ascend,
+        sort_target: SortTarget.Key,
+      }),
+    );
+    return {
+      revision: Number(response.header.revision),
+      entries: response.kvs.map((kv) => ({
+        key: this.relative(kv.key),
+        value: kv.value.toString(),
+        modRevision: Number(kv.mod_revision),
+      })),
+    };
+  }
+
+  async commit(transaction: Transaction): Promise<CommitResult> {
+    const compare: ICompare[] = transaction.guards.map((g) => this.compareFor(this.full(g.key), g.expect));
+    for (const { prefix, revision } of transaction.unchangedPrefixes ?? []) {
+      const key = this.full(prefix);
+      compare.push({
+        key,
+        range_end: prefixEnd(key),
+        target: CompareTarget.Mod,
+        result: CompareResult.Less,
+        mod_revision: revision + 1,
+      });
+    }
+    const success: IRequestOp[] = transaction.writes.map((w) =>
+      w.value === null
+        ? { request_delete_range: { key: this.full(w.key) } }
+        : { request_put: { key: this.full(w.key), value: Buffer.from(w.value) } },
+    );
+    const response = await this.call('txn', () => this.client.kv.txn({ compare, success, failure: [] }));
+    return response.succeeded ? { committed: true, revision: Number(response.header.revision) } : { committed: false };
+  }
+
+  private compareFor(key: Buffer, expect: Expectation): ICompare {
+    switch (expect.kind) {
+      case 'absent':
+        return { key, target: CompareTarget.Version, result: CompareResult.Equal, version: 0 };
+      case 'present':
+        return { key, target: CompareTarget.Version, result: CompareResult.Greater, version: 0 };
+      case 'revision':
+        return { key, target: CompareTarget.Mod, result: CompareResult.Equal, mod_revision: expect.revision };
+    }
+  }
+
+  async watch(fromRevision: number, handlers: ChangeFeedHandlers): Promise<ChangeFeed> {
+    const watcher = await this.call('watch', () =>
+      this.client.watch().prefix(this.options.prefix).startRevision(String(fromRevision)).create(),
+    );
+    let lost = false;
+    watcher.on('data', (response) => {
+      if (response.events.length === 0) return;
+      const events: ChangeEvent[] = response.events.map((event) => ({
+        key: this.relative(event.kv.key),
+        value: event.type === 'Delete' ? null : event.kv.value.toString(),
+        modRevision: Number(event.kv.mod_revision),
+      }));
+      handlers.onChanges(events);
+    });
+    watcher.on('connected', () => handlers.onConnectionChange(true));
+    watcher.on('disconnected', (error) => {
+      this.options.onError?.('watch', error);
+      handlers.onConnectionChange(false, error.message);
+    });
+    watcher.on('error', (error) => {
+      // Cancelled by etcd (typically: the revision it would resume from was compacted away).
+      this.options.onError?.('watch', error);
+      if (lost) return;
+      lost = true;
+      handlers.onLost(error.message);
+    });
+    return {
+      close: async () => {
+        lost = true;
+        await watcher.cancel().catch(() => undefined);
+      },
+    };
+  }
+
+  async ping(): Promise<number> {
+    const response = await this.call('ping', () =>
+      this.client.kv.range({ key: this.full('meta/schema_version'), keys_only: true }),
+    );
+    return Number(response.header.revision);
+  }
+
+  async close(): Promise<void> {
+    this.client.close();
+  }
+}

@@ -1,0 +1,28 @@
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { AppConfig } from './config/app-config';
+import { createRootLogger } from './observability/logger';
+import { RootLogger } from './observability/root-logger';
+
+/** Builds the configured application (not yet listening). Shared by main.ts and the e2e tests. */
+export async function createApp(config: AppConfig, root = new RootLogger(createRootLogger(config.logLevel))): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, root), {
+    bodyParser: false,
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  app.useBodyParser('json', { limit: config.bodyLimitBytes });
+  app.enableShutdownHooks();
+  const openApi = new DocumentBuilder()
+    .setTitle('Rule Center admin API')
+    .setDescription('Rate-limit rules, time windows, explain, import/export and audit. See README.md.')
+    .setVersion('v1')
+    .addBearerAuth()
+    .build();
+  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, openApi), { jsonDocumentUrl: 'api/docs-json' });
+  return app;
+}

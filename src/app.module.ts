@@ -1,0 +1,94 @@
+import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import { EtcdConfigStore } from './adapters/etcd/etcd-config.store';
+import { FileSnapshotStore } from './adapters/file/file-snapshot.store';
+import { AppConfig } from './config/app-config';
+import { LifecycleService } from './lifecycle.service';
+import { MetricsService } from './observability/metrics.service';
+import { RootLogger } from './observability/root-logger';
+import { ConfigStore } from './ports/config-store.port';
+import { SnapshotStore } from './ports/snapshot-store.port';
+import { STRICT_VALIDATION } from './schema/validate';
+import { AuditService } from './services/audit.service';
+import { RuleAdminService } from './services/rule-admin.service';
+import { RuleIndexService } from './services/rule-index.service';
+import { RuleTransferService } from './services/rule-transfer.service';
+import { AdminController } from './transport/http/admin.controller';
+import { AuthGuard } from './transport/http/auth.guard';
+import { HttpExceptionFilter } from './transport/http/domain-exception.filter';
+import { OperationsController } from './transport/http/operations.controller';
+import { RulesController } from './transport/http/rules.controller';
+import { WindowsController } from './transport/http/windows.controller';
+
+const QUIET_PATHS = new Set(['/metrics', '/healthz', '/readyz']);
+
+/** The composition root: picks the adapters and wires services from the validated config. */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, root: RootLogger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            logger: root.logger,
+            autoLogging: { ignore: (req) => QUIET_PATHS.has(req.url ?? '') },
+          },
+        }),
+      ],
+      controllers: [RulesController, WindowsController, AdminController, OperationsController],
+      providers: [
+        { provide: AppConfig, useValue: config },
+        { provide: RootLogger, useValue: root },
+        MetricsService,
+        {
+          provide: ConfigStore,
+          inject: [MetricsService],
+          useFactory: (metrics: MetricsService) =>
+            new EtcdConfigStore({
+              endpoints: config.etcdEndpoints,
+              prefix: config.etcdPrefix,
+              requestTimeoutMs: config.etcdRequestTimeoutMs,
+              username: config.etcdUsername,
+              password: config.etcdPassword,
+              onError: (operation) => metrics.etcdErrors.inc({ operation }),
+            }),
+        },
+        { provide: SnapshotStore, useFactory: () => new FileSnapshotStore(config.snapshotPath) },
+        {
+          provide: RuleIndexService,
+          inject: [ConfigStore, SnapshotStore, MetricsService],
+          useFactory: (store: ConfigStore, snapshots: SnapshotStore, metrics: MetricsService) =>
+            new RuleIndexService(store, snapshots, metrics, root.child('rule-index'), { watchdogMs: config.etcdWatchdogMs }),
+        },
+        {
+          provide: RuleAdminService,
+          inject: [ConfigStore, RuleIndexService],
+          useFactory: (store: ConfigStore, live: RuleIndexService) =>
+            new RuleAdminService(store, live, { writeVisibilityTimeoutMs: config.writeVisibilityTimeoutMs }),
+        },
+        {
+          provide: RuleTransferService,
+          inject: [ConfigStore, RuleIndexService],
+          useFactory: (store: ConfigStore, live: RuleIndexService) =>
+            new RuleTransferService(store, live, { maxTxnOps: config.etcdMaxTxnOps, writeVisibilityTimeoutMs: config.writeVisibilityTimeoutMs }),
+        },
+        {
+          provide: AuditService,
+          inject: [ConfigStore],
+          useFactory: (store: ConfigStore) =>
+            new AuditService(
+              store,
+              { retentionCount: config.auditRetentionCount, retentionDays: config.auditRetentionDays, maxTxnOps: config.etcdMaxTxnOps },
+              root.child('audit'),
+            ),
+        },
+        LifecycleService,
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useFactory: () => new HttpExceptionFilter(root.child('http')) },
+        { provide: APP_PIPE, useValue: new ValidationPipe({ ...STRICT_VALIDATION, transform: true }) },
+      ],
+    };
+  }
+}

@@ -1,0 +1,142 @@
+import { plainToInstance } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+export type Role = 'viewer' | 'editor' | 'admin';
+export const ROLES: readonly Role[] = ['viewer', 'editor', 'admin'];
+
+export interface ApiToken {
+  /** Goes into audit records as the actor. */
+  name: string;
+  role: Role;
+  token: string;
+}
+
+/** The typed, validated configuration. Built once at boot; nothing else reads process.env. */
+export class AppConfig {
+  httpHost!: string;
+  httpPort!: number;
+  etcdEndpoints!: string[];
+  etcdPrefix!: string;
+  etcdRequestTimeoutMs!: number;
+  etcdUsername?: string;
+  etcdPassword?: string;
+  /** etcd's --max-txn-ops; bounds how many changes one import may carry. */
+  etcdMaxTxnOps!: number;
+  /** How often the etcd liveness probe runs while the watch looks idle. */
+  etcdWatchdogMs!: number;
+  snapshotPath!: string;
+  apiTokens!: ApiToken[];
+  bodyLimitBytes!: number;
+  logLevel!: string;
+  auditRetentionCount!: number;
+  auditRetentionDays!: number;
+  /** How long a write waits for this instance's index to show it before answering. */
+  writeVisibilityTimeoutMs!: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Raw environment, one property per variable, with defaults. Documented in README "Configuration". */
+class Environment {
+  @IsString() HTTP_HOST = '0.0.0.0';
+  @IsInt() @Min(0) @Max(65535) HTTP_PORT = 8080;
+  @IsString() @MinLength(1) ETCD_ENDPOINTS = 'http://127.0.0.1:2379';
+  @Matches(/^\/([A-Za-z0-9._-]+\/)*$/, { message: 'ETCD_PREFIX must start and end with "/" and hold only A-Z a-z 0-9 . _ - between slashes' })
+  ETCD_PREFIX = '/rulecenter/v1/';
+  @IsInt() @Min(50) @Max(60_000) ETCD_REQUEST_TIMEOUT_MS = 2000;
+  @IsString() ETCD_USERNAME = '';
+  @IsString() ETCD_PASSWORD = '';
+  @IsInt() @Min(8) @Max(100_000) ETCD_MAX_TXN_OPS = 128;
+  @IsInt() @Min(100) @Max(600_000) ETCD_WATCHDOG_MS = 3000;
+  @IsString() @MinLength(1) SNAPSHOT_PATH = './data/rules-snapshot.json';
+  @IsString() AUTH_TOKENS = '';
+  @IsInt() @Min(1024) @Max(64 * 1024 * 1024) BODY_LIMIT_BYTES = 1024 * 1024;
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
+  @IsInt() @Min(0) AUDIT_RETENTION_COUNT = 10_000;
+  @IsInt() @Min(0) AUDIT_RETENTION_DAYS = 90;
+  @IsInt() @Min(0) @Max(60_000) WRITE_VISIBILITY_TIMEOUT_MS = 2000;
+}
+
+const INTEGER = /^-?\d+$/;
+
+function parseTokens(raw: string, problems: string[]): ApiToken[] {
+  const tokens: ApiToken[] = [];
+  const entries = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  entries.forEach((entry, i) => {
+    const [name, role, ...rest] = entry.split(':');
+    const token = rest.join(':');
+    const where = `AUTH_TOKENS entry ${i + 1}`;
+    if (!name || !/^[A-Za-z0-9._@-]{1,64}$/.test(name)) problems.push(`${where}: name must be 1–64 of A-Z a-z 0-9 . _ @ - (format name:role:token)`);
+    else if (!ROLES.includes(role as Role)) problems.push(`${where} (${name}): role must be one of ${ROLES.join(', ')}`);
+    else if (token.length < 8) problems.push(`${where} (${name}): token must be at least 8 characters`);
+    else tokens.push({ name, role: role as Role, token });
+  });
+  const seen = new Set<string>();
+  for (const t of tokens) {
+    if (seen.has(t.token)) problems.push(`AUTH_TOKENS: the token of ${t.name} is used twice`);
+    seen.add(t.token);
+  }
+  return tokens;
+}
+
+/** Validates the environment; throws ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): AppConfig {
+  const problems: string[] = [];
+  const defaults = new Environment();
+  const raw: Record<string, unknown> = {};
+  for (const name of Object.keys(defaults)) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    const fallback = (defaults as unknown as Record<string, unknown>)[name];
+    if (typeof fallback === 'number') {
+      if (!INTEGER.test(value.trim())) {
+        problems.push(`${name} must be an integer; got "${value}"`);
+        continue;
+      }
+      raw[name] = Number(value);
+    } else raw[name] = value;
+  }
+  const parsed = Object.assign(defaults, plainToInstance(Environment, raw));
+  for (const error of validateSync(parsed)) {
+    const got = JSON.stringify((parsed as unknown as Record<string, unknown>)[error.property]);
+    for (const message of Object.values(error.constraints ?? {})) problems.push(`${message} (got ${got})`);
+  }
+  const endpoints = parsed.ETCD_ENDPOINTS.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const endpoint of endpoints) {
+    if (!/^https?:\/\/[^/\s]+$/.test(endpoint)) problems.push(`ETCD_ENDPOINTS: "${endpoint}" must look like http://host:port`);
+  }
+  const apiTokens = parseTokens(parsed.AUTH_TOKENS, problems);
+  if (problems.length) throw new ConfigError(problems);
+  return Object.assign(new AppConfig(), {
+    httpHost: parsed.HTTP_HOST,
+    httpPort: parsed.HTTP_PORT,
+    etcdEndpoints: endpoints,
+    etcdPrefix: parsed.ETCD_PREFIX,
+    etcdRequestTimeoutMs: parsed.ETCD_REQUEST_TIMEOUT_MS,
+    etcdUsername: parsed.ETCD_USERNAME || undefined,
+    etcdPassword: parsed.ETCD_PASSWORD || undefined,
+    etcdMaxTxnOps: parsed.ETCD_MAX_TXN_OPS,
+    etcdWatchdogMs: parsed.ETCD_WATCHDOG_MS,
+    snapshotPath: parsed.SNAPSHOT_PATH,
+    apiTokens,
+    bodyLimitBytes: parsed.BODY_LIMIT_BYTES,
+    logLevel: parsed.LOG_LEVEL,
+    auditRetentionCount: parsed.AUDIT_RETENTION_COUNT,
+    auditRetentionDays: parsed.AUDIT_RETENTION_DAYS,
+    writeVisibilityTimeoutMs: parsed.WRITE_VISIBILITY_TIMEOUT_MS,
+  });
+}

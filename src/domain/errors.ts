@@ -1,0 +1,34 @@
+/**
+ * Domain errors carry a stable code; each transport maps codes to its own status once
+ * (transport/http/domain-exception.filter.ts). Services never throw transport exceptions.
+ */
+export type DomainErrorCode =
+  | 'VALIDATION_FAILED'
+  | 'RULE_NOT_FOUND'
+  | 'RULE_EXISTS'
+  | 'WINDOW_NOT_FOUND'
+  | 'WINDOW_EXISTS'
+  | 'WINDOW_IN_USE'
+  | 'WINDOW_BUILTIN'
+  | 'WINDOW_MISSING'
+  | 'REVISION_CONFLICT'
+  | 'PRECONDITION_REQUIRED'
+  | 'IMPORT_TOO_LARGE'
+  | 'STORE_UNAVAILABLE'
+  | 'SCHEMA_TOO_NEW'
+  | 'SCHEMA_TOO_OLD';
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: DomainErrorCode,
+    message: string,
+    /** Field-level messages, for VALIDATION_FAILED. */
+    readonly details: readonly string[] = [],
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export const validationFailed = (details: readonly string[]): DomainError =>
+  new DomainError('VALIDATION_FAILED', details.join('; '), details);

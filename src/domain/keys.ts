@@ -1,0 +1,16 @@
+import { RuleId, ruleKeyOf } from './rule';
+
+/**
+ * The etcd layout under the configured prefix (DESIGN §3). Keys here are relative to the
+ * prefix; the etcd adapter adds it.
+ */
+export const KEYS = {
+  rulesPrefix: 'rules/',
+  windowsPrefix: 'windows/',
+  auditPrefix: 'audit/',
+  instancesPrefix: 'instances/',
+  schemaVersion: 'meta/schema_version',
+  rule: (id: RuleId): string => `rules/${ruleKeyOf(id)}`,
+  window: (name: string): string => `windows/${name}`,
+  audit: (id: string): string => `audit/${id}`,
+} as const;

@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** One prom-client registry per process; every metric of DESIGN §4 is declared here. */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  readonly rulesLoaded = new Gauge({
+    name: 'rulecenter_rules_loaded',
+    help: 'Rules in the in-memory index of this instance',
+    registers: [this.registry],
+  });
+  readonly windowsLoaded = new Gauge({
+    name: 'rulecenter_windows_loaded',
+    help: 'Time windows in the in-memory index of this instance',
+    registers: [this.registry],
+  });
+  readonly rulesRevision = new Gauge({
+    name: 'rulecenter_rules_revision',
+    help: 'etcd revision of the newest change applied to the rule index',
+    registers: [this.registry],
+  });
+  readonly etcdSynced = new Gauge({
+    name: 'rulecenter_etcd_synced',
+    help: '1 while the rule index is listed and its etcd watch is connected, else 0',
+    registers: [this.registry],
+  });
+  readonly etcdErrors = new Counter({
+    name: 'rulecenter_etcd_errors_total',
+    help: 'Failed etcd calls, by operation',
+    labelNames: ['operation'] as const,
+    registers: [this.registry],
+  });
+  readonly configLoadErrors = new Counter({
+    name: 'rulecenter_config_load_errors_total',
+    help: 'Values in etcd rejected by validation (the previous good value keeps serving)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly ruleChangesApplied = new Counter({
+    name: 'rulecenter_rule_changes_applied_total',
+    help: 'Rule and window changes applied to the index from the etcd watch',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly indexResyncs = new Counter({
+    name: 'rulecenter_index_resyncs_total',
+    help: 'Full relists of the etcd prefix (start, compaction, lost watch)',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+}

@@ -1,0 +1,307 @@
+import { DomainError } from '../domain/errors';
+import { KEYS } from '../domain/keys';
+import { IndexChange, RuleIndex } from '../domain/rule-index';
+import { ChangeEvent, ChangeFeed, ConfigStore } from '../ports/config-store.port';
+import { SnapshotStore } from '../ports/snapshot-store.port';
+import { decodeEntry } from '../schema/stored-entry.codec';
+import type { Logger } from '../observability/logger';
+import { MetricsService } from '../observability/metrics.service';
+import { assertSchemaSupported, readSchemaVersion } from './schema-migrator';
+
+export type IndexSource = 'empty' | 'snapshot' | 'etcd';
+
+export interface IndexStatus {
+  /** Listed from etcd and the watch is connected: the index is as fresh as etcd. */
+  synced: boolean;
+  source: IndexSource;
+  revision: number;
+  rules: number;
+  windows: number;
+  lastError?: string;
+}
+
+/** What admin services need of the live index: the current view and read-your-writes. */
+export interface LiveIndex {
+  readonly index: RuleIndex;
+  waitForRevision(revision: number, timeoutMs: number): Promise<boolean>;
+}
+
+export interface RuleIndexOptions {
+  watchdogMs: number;
+}
+
+const RESYNC_DELAY_MS = 500;
+
+/**
+ * The live, in-memory view of etcd. Lists rules and windows at one revision, then watches the
+ * prefix from the next revision and applies each watch response as one new immutable RuleIndex
+ * (one assignment). Values that fail validation are logged and counted; the previous good value
+ * of that key keeps serving. A snapshot file carries the index across restarts during an etcd
+ * outage. The decision path only ever reads `index` — it never awaits etcd.
+ */
+export class RuleIndexService implements LiveIndex {
+  private current = RuleIndex.empty();
+  /** Accepted raw entries (rules and windows), for the snapshot file. */
+  private readonly accepted = new Map<string, ChangeEvent>();
+  private feed?: ChangeFeed;
+  private source: IndexSource = 'empty';
+  private listed = false;
+  private watchConnected = false;
+  private lastError?: string;
+  private stopped = false;
+  private syncing?: Promise<void>;
+  private watchdog?: NodeJS.Timeout;
+  private snapshotTimer?: NodeJS.Timeout;
+  private readonly waiters = new Set<{ revision: number; resolve: (seen: boolean) => void; timer: NodeJS.Timeout }>();
+  private readonly rejectedRevisions = new Map<string, number>();
+
+  constructor(
+    private readonly store: ConfigStore,
+    private readonly snapshots: SnapshotStore,
+    private readonly metrics: MetricsService,
+    private readonly logger: Logger,
+    private readonly options: RuleIndexOptions,
+  ) {}
+
+  get index(): RuleIndex {
+    return this.current;
+  }
+
+  status(): IndexStatus {
+    return {
+      synced: this.listed && this.watchConnected,
+      source: this.source,
+      revision: this.current.revision,
+      rules: this.current.ruleCount,
+      windows: this.current.windowCount,
+      lastError: this.lastError,
+    };
+  }
+
+  /**
+   * Loads the snapshot, then syncs with etcd. A schema this build cannot run on is fatal at
+   * start; an unreachable etcd is not (the snapshot serves, and sync is retried).
+   */
+  async start(): Promise<void> {
+    await this.loadSnapshot();
+    try {
+      await this.sync();
+    } catch (error) {
+      if (error instanceof DomainError && error.code !== 'STORE_UNAVAILABLE') throw error;
+      this.logger.warn({ err: describe(error), source: this.source }, 'etcd unreachable at start; serving the snapshot until it returns');
+    }
+    this.watchdog = setInterval(() => void this.checkLiveness(), this.options.watchdogMs);
+    this.watchdog.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.watchdog);
+    for (const waiter of this.waiters) {
+      clearTimeout(waiter.timer);
+      waiter.resolve(false);
+    }
+    this.waiters.clear();
+    await this.feed?.close();
+    if (this.snapshotTimer) {
+      clearTimeout(this.snapshotTimer);
+      await this.saveSnapshot();
+    }
+  }
+
+  /** Resolves true once the index has applied `revision` (or a later one), false on timeout. */
+  waitForRevision(revision: number, timeoutMs: number): Promise<boolean> {
+    if (this.current.revision >= revision) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = {
+        revision,
+        resolve,
+        timer: setTimeout(() => {
+          this.waiters.delete(waiter);
+          resolve(false);
+        }, timeoutMs),
+      };
+      this.waiters.add(waiter);
+    });
+  }
+
+  private async loadSnapshot(): Promise<void> {
+    try {
+      const snapshot = await this.snapshots.load();
+      if (!snapshot) return;
+      const changes = this.decodeAll(snapshot.entries, 'snapshot');
+      this.swap(RuleIndex.empty().withChanges(changes, snapshot.revision), 'snapshot');
+      this.logger.info({ revision: snapshot.revision, savedAt: snapshot.savedAt, rules: this.current.ruleCount }, 'rule snapshot loaded');
+    } catch (error) {
+      this.logger.error({ err: describe(error) }, 'rule snapshot unreadable; ignored');
+    }
+  }
+
+  /** Full relist + fresh watch. Concurrent callers share one run. */
+  private sync(): Promise<void> {
+    this.syncing ??= this.doSync().finally(() => (this.syncing = undefined));
+    return this.syncing;
+  }
+
+  private async doSync(): Promise<void> {
+    await this.feed?.close();
+    this.feed = undefined;
+    this.listed = false;
+    this.updateSyncedGauge();
+    this.metrics.indexResyncs.inc();
+    assertSchemaSupported((await readSchemaVersion(this.store)).version);
+    const rules = await this.store.list(KEYS.rulesPrefix);
+    const windows = await this.store.list(KEYS.windowsPrefix, { atRevision: rules.revision });
+    const previous = this.current;
+    this.accepted.clear();
+    const changes = this.decodeAll([...windows.entries, ...rules.entries], 'list', previous);
+    this.swap(RuleIndex.empty().withChanges(changes, rules.revision), 'etcd');
+    this.listed = true;
+    this.lastError = undefined;
+    this.logger.info({ revision: rules.revision, rules: this.current.ruleCount, windows: this.current.windowCount }, 'rule index listed from etcd');
+    this.scheduleSnapshot();
+    this.feed = await this.store.watch(rules.revision + 1, {
+      onChanges: (events) => this.applyEvents(events),
+      onLost: (reason) => this.resyncSoon(`watch lost: ${reason}`),
+      onConnectionChange: (connected, reason) => {
+        this.watchConnected = connected;
+        if (!connected) this.lastError = `etcd watch disconnected: ${reason ?? 'unknown'}`;
+        this.updateSyncedGauge();
+      },
+    });
+    this.watchConnected = true;
+    this.updateSyncedGauge();
+  }
+
+  private resyncSoon(reason: string): void {
+    if (this.stopped) return;
+    this.lastError = reason;
+    this.listed = false;
+    this.updateSyncedGauge();
+    this.logger.warn({ reason }, 'rule index resyncing from etcd');
+    setTimeout(() => {
+      if (this.stopped) return;
+      this.sync().catch((error) => {
+        this.lastError = describe(error);
+        this.resyncSoon(`resync failed: ${describe(error)}`);
+      });
+    }, RESYNC_DELAY_MS).unref();
+  }
+
+  /** Watchdog: a half-dead etcd connection raises nothing, so probe it; resync when not listed. */
+  private async checkLiveness(): Promise<void> {
+    if (this.stopped || this.syncing) return;
+    if (!this.listed) {
+      await this.sync().catch((error) => {
+        this.lastError = describe(error);
+      });
+      return;
+    }
+    try {
+      await this.store.ping();
+    } catch (error) {
+      this.watchConnected = false;
+      this.lastError = describe(error);
+      this.updateSyncedGauge();
+    }
+  }
+
+  private applyEvents(events: ChangeEvent[]): void {
+    const changes = this.decodeAll(events, 'watch', this.current);
+    const revision = Math.max(...events.map((e) => e.modRevision));
+    this.swap(this.current.withChanges(changes, revision), 'etcd');
+    for (const change of changes) {
+      this.metrics.ruleChangesApplied.inc({ kind: change.kind });
+      this.logger.info({ change: change.kind, key: changeKey(change), revision }, 'rule change applied');
+    }
+    this.scheduleSnapshot();
+  }
+
+  /**
+   * Decodes entries into index changes. An invalid value is logged once per key revision and
+   * counted; when `previous` still holds a good value for the key, that value is kept.
+   */
+  private decodeAll(entries: ChangeEvent[], origin: string, previous?: RuleIndex): IndexChange[] {
+    const changes: IndexChange[] = [];
+    for (const entry of entries) {
+      const decoded = decodeEntry(entry.key, entry.value, entry.modRevision);
+      if (decoded.kind === 'ignored') continue;
+      if (decoded.kind === 'change') {
+        changes.push(decoded.change);
+        if (entry.value === null) this.accepted.delete(entry.key);
+        else this.accepted.set(entry.key, entry);
+        continue;
+      }
+      if (this.rejectedRevisions.get(entry.key) !== entry.modRevision) {
+        this.rejectedRevisions.set(entry.key, entry.modRevision);
+        this.metrics.configLoadErrors.inc({ kind: entry.key.startsWith(KEYS.rulesPrefix) ? 'rule' : 'window' });
+        this.logger.error({ key: entry.key, revision: entry.modRevision, origin, problems: decoded.problems }, 'invalid value in etcd rejected; the previous value keeps serving');
+      }
+      const kept = previous && this.previousEntry(previous, entry.key);
+      if (kept) changes.push(kept);
+    }
+    return changes;
+  }
+
+  private previousEntry(previous: RuleIndex, key: string): IndexChange | undefined {
+    if (key.startsWith(KEYS.rulesPrefix)) {
+      const rule = previous.rule(key.slice(KEYS.rulesPrefix.length));
+      return rule && { kind: 'put-rule', rule };
+    }
+    const window = previous.window(key.slice(KEYS.windowsPrefix.length));
+    return window && { kind: 'put-window', window };
+  }
+
+  private swap(next: RuleIndex, source: IndexSource): void {
+    this.current = next;
+    this.source = source;
+    this.metrics.rulesLoaded.set(next.ruleCount);
+    this.metrics.windowsLoaded.set(next.windowCount);
+    this.metrics.rulesRevision.set(next.revision);
+    for (const waiter of this.waiters) {
+      if (next.revision >= waiter.revision) {
+        clearTimeout(waiter.timer);
+        this.waiters.delete(waiter);
+        waiter.resolve(true);
+      }
+    }
+  }
+
+  private updateSyncedGauge(): void {
+    this.metrics.etcdSynced.set(this.listed && this.watchConnected ? 1 : 0);
+  }
+
+  private scheduleSnapshot(): void {
+    if (this.snapshotTimer || this.stopped) return;
+    this.snapshotTimer = setTimeout(() => void this.saveSnapshot(), 200);
+    this.snapshotTimer.unref();
+  }
+
+  private async saveSnapshot(): Promise<void> {
+    this.snapshotTimer = undefined;
+    try {
+      await this.snapshots.save({
+        revision: this.current.revision,
+        savedAt: new Date().toISOString(),
+        entries: [...this.accepted.values()],
+      });
+    } catch (error) {
+      this.logger.error({ err: describe(error) }, 'rule snapshot could not be written');
+    }
+  }
+}
+
+function changeKey(change: IndexChange): string {
+  switch (change.kind) {
+    case 'put-rule':
+      return `rules/${change.rule.department}/${change.rule.grade}/${change.rule.window}`;
+    case 'delete-rule':
+      return `rules/${change.key}`;
+    case 'put-window':
+      return `windows/${change.window.name}`;
+    case 'delete-window':
+      return `windows/${change.name}`;
+  }
+}
+
+const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
