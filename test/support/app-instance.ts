@@ -44,7 +44,12 @@ export async function startInstance(etcdEndpoint: string, env: Record<string, st
     ...env,
   });
   const app = await createApp(config);
-  await app.listen(0, '127.0.0.1');
+  try {
+    await app.listen(0, '127.0.0.1');
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   const server = app.getHttpServer();
   return {
     app,
