@@ -11,7 +11,16 @@ export const initialLayout: Migration = {
     const key = KEYS.window(ANY_WINDOW);
     await store.commit({
       guards: [{ key, expect: { kind: 'absent' } }],
-      writes: [{ key, value: encodeStored(ANY_WINDOW_SPEC, { createdAt: now, updatedAt: now, updatedBy: actor }) }],
+      writes: [
+        {
+          key,
+          value: encodeStored(ANY_WINDOW_SPEC, {
+            createdAt: now,
+            updatedAt: now,
+            updatedBy: actor,
+          }),
+        },
+      ],
     });
   },
 };

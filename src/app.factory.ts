@@ -9,7 +9,10 @@ import { createRootLogger } from './observability/logger';
 import { RootLogger } from './observability/root-logger';
 
 /** Builds the configured application (not yet listening). Shared by main.ts and the e2e tests. */
-export async function createApp(config: AppConfig, root = new RootLogger(createRootLogger(config.logLevel))): Promise<INestApplication> {
+export async function createApp(
+  config: AppConfig,
+  root = new RootLogger(createRootLogger(config.logLevel)),
+): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, root), {
     bodyParser: false,
     bufferLogs: true,
@@ -19,10 +22,14 @@ export async function createApp(config: AppConfig, root = new RootLogger(createR
   app.enableShutdownHooks();
   const openApi = new DocumentBuilder()
     .setTitle('Rule Center admin API')
-    .setDescription('Rate-limit rules, time windows, explain, import/export and audit. See README.md.')
+    .setDescription(
+      'Rate-limit rules, time windows, explain, import/export and audit. See README.md.',
+    )
     .setVersion('v1')
     .addBearerAuth()
     .build();
-  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, openApi), { jsonDocumentUrl: 'api/docs-json' });
+  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, openApi), {
+    jsonDocumentUrl: 'api/docs-json',
+  });
   return app;
 }

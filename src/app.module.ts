@@ -60,19 +60,26 @@ export class AppModule {
           provide: RuleIndexService,
           inject: [ConfigStore, SnapshotStore, MetricsService],
           useFactory: (store: ConfigStore, snapshots: SnapshotStore, metrics: MetricsService) =>
-            new RuleIndexService(store, snapshots, metrics, root.child('rule-index'), { watchdogMs: config.etcdWatchdogMs }),
+            new RuleIndexService(store, snapshots, metrics, root.child('rule-index'), {
+              watchdogMs: config.etcdWatchdogMs,
+            }),
         },
         {
           provide: RuleAdminService,
           inject: [ConfigStore, RuleIndexService],
           useFactory: (store: ConfigStore, live: RuleIndexService) =>
-            new RuleAdminService(store, live, { writeVisibilityTimeoutMs: config.writeVisibilityTimeoutMs }),
+            new RuleAdminService(store, live, {
+              writeVisibilityTimeoutMs: config.writeVisibilityTimeoutMs,
+            }),
         },
         {
           provide: RuleTransferService,
           inject: [ConfigStore, RuleIndexService],
           useFactory: (store: ConfigStore, live: RuleIndexService) =>
-            new RuleTransferService(store, live, { maxTxnOps: config.etcdMaxTxnOps, writeVisibilityTimeoutMs: config.writeVisibilityTimeoutMs }),
+            new RuleTransferService(store, live, {
+              maxTxnOps: config.etcdMaxTxnOps,
+              writeVisibilityTimeoutMs: config.writeVisibilityTimeoutMs,
+            }),
         },
         {
           provide: AuditService,
@@ -80,14 +87,21 @@ export class AppModule {
           useFactory: (store: ConfigStore) =>
             new AuditService(
               store,
-              { retentionCount: config.auditRetentionCount, retentionDays: config.auditRetentionDays, maxTxnOps: config.etcdMaxTxnOps },
+              {
+                retentionCount: config.auditRetentionCount,
+                retentionDays: config.auditRetentionDays,
+                maxTxnOps: config.etcdMaxTxnOps,
+              },
               root.child('audit'),
             ),
         },
         LifecycleService,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useFactory: () => new HttpExceptionFilter(root.child('http')) },
-        { provide: APP_PIPE, useValue: new ValidationPipe({ ...STRICT_VALIDATION, transform: true }) },
+        {
+          provide: APP_PIPE,
+          useValue: new ValidationPipe({ ...STRICT_VALIDATION, transform: true }),
+        },
       ],
     };
   }

@@ -21,7 +21,11 @@ export class LifecycleService implements OnApplicationBootstrap, OnApplicationSh
   async onApplicationBootstrap(): Promise<void> {
     await this.live.start();
     this.pruneTimer = setInterval(() => {
-      this.audit.prune().catch((error: unknown) => this.root.logger.warn({ err: String(error) }, 'audit pruning failed; will retry'));
+      this.audit
+        .prune()
+        .catch((error: unknown) =>
+          this.root.logger.warn({ err: String(error) }, 'audit pruning failed; will retry'),
+        );
     }, AUDIT_PRUNE_INTERVAL_MS);
     this.pruneTimer.unref();
   }

@@ -35,10 +35,22 @@ describe('configuration', () => {
     [{ HTTP_PORT: 'eighty' }, 'HTTP_PORT must be an integer; got "eighty"'],
     [{ HTTP_PORT: '70000' }, 'HTTP_PORT must not be greater than 65535 (got 70000)'],
     [{ ETCD_PREFIX: 'rulecenter' }, 'ETCD_PREFIX must start and end with "/"'],
-    [{ ETCD_ENDPOINTS: 'localhost:2379' }, 'ETCD_ENDPOINTS: "localhost:2379" must look like http://host:port'],
-    [{ AUTH_TOKENS: 'alice:root:longenough' }, 'AUTH_TOKENS entry 1 (alice): role must be one of viewer, editor, admin'],
-    [{ AUTH_TOKENS: 'alice:admin:short' }, 'AUTH_TOKENS entry 1 (alice): token must be at least 8 characters'],
-    [{ AUTH_TOKENS: 'a:admin:same-token,b:viewer:same-token' }, 'AUTH_TOKENS: the token of b is used twice'],
+    [
+      { ETCD_ENDPOINTS: 'localhost:2379' },
+      'ETCD_ENDPOINTS: "localhost:2379" must look like http://host:port',
+    ],
+    [
+      { AUTH_TOKENS: 'alice:root:longenough' },
+      'AUTH_TOKENS entry 1 (alice): role must be one of viewer, editor, admin',
+    ],
+    [
+      { AUTH_TOKENS: 'alice:admin:short' },
+      'AUTH_TOKENS entry 1 (alice): token must be at least 8 characters',
+    ],
+    [
+      { AUTH_TOKENS: 'a:admin:same-token,b:viewer:same-token' },
+      'AUTH_TOKENS: the token of b is used twice',
+    ],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of the following values'],
   ])('rejects %j naming the variable', (env, message) => {
     expect(problemsOf(env).join('\n')).toContain(message);

@@ -1,14 +1,5 @@
 import { plainToInstance } from 'class-transformer';
-import {
-  IsIn,
-  IsInt,
-  IsString,
-  Matches,
-  Max,
-  Min,
-  MinLength,
-  validateSync,
-} from 'class-validator';
+import { IsIn, IsInt, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
 export type Role = 'viewer' | 'editor' | 'admin';
 export const ROLES: readonly Role[] = ['viewer', 'editor', 'admin'];
@@ -55,7 +46,10 @@ class Environment {
   @IsString() HTTP_HOST = '0.0.0.0';
   @IsInt() @Min(0) @Max(65535) HTTP_PORT = 8080;
   @IsString() @MinLength(1) ETCD_ENDPOINTS = 'http://127.0.0.1:2379';
-  @Matches(/^\/([A-Za-z0-9._-]+\/)*$/, { message: 'ETCD_PREFIX must start and end with "/" and hold only A-Z a-z 0-9 . _ - between slashes' })
+  @Matches(/^\/([A-Za-z0-9._-]+\/)*$/, {
+    message:
+      'ETCD_PREFIX must start and end with "/" and hold only A-Z a-z 0-9 . _ - between slashes',
+  })
   ETCD_PREFIX = '/rulecenter/v1/';
   @IsInt() @Min(50) @Max(60_000) ETCD_REQUEST_TIMEOUT_MS = 2000;
   @IsString() ETCD_USERNAME = '';
@@ -75,14 +69,20 @@ const INTEGER = /^-?\d+$/;
 
 function parseTokens(raw: string, problems: string[]): ApiToken[] {
   const tokens: ApiToken[] = [];
-  const entries = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const entries = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   entries.forEach((entry, i) => {
     const [name, role, ...rest] = entry.split(':');
     const token = rest.join(':');
     const where = `AUTH_TOKENS entry ${i + 1}`;
-    if (!name || !/^[A-Za-z0-9._@-]{1,64}$/.test(name)) problems.push(`${where}: name must be 1–64 of A-Z a-z 0-9 . _ @ - (format name:role:token)`);
-    else if (!ROLES.includes(role as Role)) problems.push(`${where} (${name}): role must be one of ${ROLES.join(', ')}`);
-    else if (token.length < 8) problems.push(`${where} (${name}): token must be at least 8 characters`);
+    if (!name || !/^[A-Za-z0-9._@-]{1,64}$/.test(name))
+      problems.push(`${where}: name must be 1–64 of A-Z a-z 0-9 . _ @ - (format name:role:token)`);
+    else if (!ROLES.includes(role as Role))
+      problems.push(`${where} (${name}): role must be one of ${ROLES.join(', ')}`);
+    else if (token.length < 8)
+      problems.push(`${where} (${name}): token must be at least 8 characters`);
     else tokens.push({ name, role: role as Role, token });
   });
   const seen = new Set<string>();
@@ -113,11 +113,15 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   const parsed = Object.assign(defaults, plainToInstance(Environment, raw));
   for (const error of validateSync(parsed)) {
     const got = JSON.stringify((parsed as unknown as Record<string, unknown>)[error.property]);
-    for (const message of Object.values(error.constraints ?? {})) problems.push(`${message} (got ${got})`);
+    for (const message of Object.values(error.constraints ?? {}))
+      problems.push(`${message} (got ${got})`);
   }
-  const endpoints = parsed.ETCD_ENDPOINTS.split(',').map((s) => s.trim()).filter(Boolean);
+  const endpoints = parsed.ETCD_ENDPOINTS.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const endpoint of endpoints) {
-    if (!/^https?:\/\/[^/\s]+$/.test(endpoint)) problems.push(`ETCD_ENDPOINTS: "${endpoint}" must look like http://host:port`);
+    if (!/^https?:\/\/[^/\s]+$/.test(endpoint))
+      problems.push(`ETCD_ENDPOINTS: "${endpoint}" must look like http://host:port`);
   }
   const apiTokens = parseTokens(parsed.AUTH_TOKENS, problems);
   if (problems.length) throw new ConfigError(problems);

@@ -8,16 +8,27 @@ const rule = (id: string, extra: Partial<Rule> = {}): Rule => {
   const ruleId: RuleId = { department, grade, window };
   return { ...ruleId, ...applyRuleDefaults({ limit: { qps: 10 } }), ...META, ...extra };
 };
-const window = (name: string, spec: Partial<TimeWindowSpec>): TimeWindow => ({ name, ...applyWindowDefaults(spec), ...META });
+const window = (name: string, spec: Partial<TimeWindowSpec>): TimeWindow => ({
+  name,
+  ...applyWindowDefaults(spec),
+  ...META,
+});
 
 const ANY = { name: 'any', ...ANY_WINDOW_SPEC, ...META };
-const FALL = window('fall', { dateRanges: [{ from: '2026-09-01', to: '2027-01-15' }], priority: 1 });
-const PEAK = window('peak', { dateRanges: [{ from: '2026-12-28', to: '2027-01-08' }], priority: 10 });
+const FALL = window('fall', {
+  dateRanges: [{ from: '2026-09-01', to: '2027-01-15' }],
+  priority: 1,
+});
+const PEAK = window('peak', {
+  dateRanges: [{ from: '2026-12-28', to: '2027-01-08' }],
+  priority: 10,
+});
 const IN_PEAK = Date.UTC(2027, 0, 4, 3, 0);
 const IN_FALL_ONLY = Date.UTC(2026, 10, 20, 3, 0);
 const SUMMER = Date.UTC(2026, 6, 1);
 
-const index = (rules: Rule[], windows: TimeWindow[] = [ANY, FALL, PEAK]) => RuleIndex.build(rules, windows, 7);
+const index = (rules: Rule[], windows: TimeWindow[] = [ANY, FALL, PEAK]) =>
+  RuleIndex.build(rules, windows, 7);
 const governing = (ix: RuleIndex, d: string, g: string, at = IN_PEAK) => {
   const r = ix.match(d, g, at);
   return r && `${r.department}/${r.grade}/${r.window}`;
@@ -47,12 +58,24 @@ describe('matching', () => {
   it('breaks window ties by rule priority, then key order', () => {
     const w2 = window('w2', { priority: 5 });
     const w3 = window('w3', { priority: 5 });
-    expect(governing(index([rule('cs/2023/w2'), rule('cs/2023/w3', { priority: 1 })], [w2, w3]), 'cs', '2023')).toBe('cs/2023/w3');
-    expect(governing(index([rule('cs/2023/w3'), rule('cs/2023/w2')], [w2, w3]), 'cs', '2023')).toBe('cs/2023/w2');
+    expect(
+      governing(
+        index([rule('cs/2023/w2'), rule('cs/2023/w3', { priority: 1 })], [w2, w3]),
+        'cs',
+        '2023',
+      ),
+    ).toBe('cs/2023/w3');
+    expect(governing(index([rule('cs/2023/w3'), rule('cs/2023/w2')], [w2, w3]), 'cs', '2023')).toBe(
+      'cs/2023/w2',
+    );
   });
 
   it('skips disabled rules and rules whose window is missing', () => {
-    const ix = index([rule('cs/2023/any', { enabled: false }), rule('cs/2023/gone'), rule('cs/*/any')]);
+    const ix = index([
+      rule('cs/2023/any', { enabled: false }),
+      rule('cs/2023/gone'),
+      rule('cs/*/any'),
+    ]);
     expect(governing(ix, 'cs', '2023')).toBe('cs/*/any');
   });
 
@@ -62,7 +85,12 @@ describe('matching', () => {
   });
 
   it('explains every candidate and why the winner won', () => {
-    const ix = index([rule('cs/2023/any'), rule('cs/2023/fall'), rule('cs/*/peak'), rule('*/*/any', { enabled: false })]);
+    const ix = index([
+      rule('cs/2023/any'),
+      rule('cs/2023/fall'),
+      rule('cs/*/peak'),
+      rule('*/*/any', { enabled: false }),
+    ]);
     const e = ix.explain('cs', '2023', IN_FALL_ONLY);
     expect(e.governing?.window).toBe('fall');
     expect(e.rulesRevision).toBe(7);
@@ -76,7 +104,13 @@ describe('matching', () => {
 
   it('applies changes into a new index and leaves the old one untouched', () => {
     const before = index([rule('cs/2023/any')]);
-    const after = before.withChanges([{ kind: 'delete-rule', key: 'cs/2023/any' }, { kind: 'put-rule', rule: rule('cs/*/any') }], 9);
+    const after = before.withChanges(
+      [
+        { kind: 'delete-rule', key: 'cs/2023/any' },
+        { kind: 'put-rule', rule: rule('cs/*/any') },
+      ],
+      9,
+    );
     expect(governing(before, 'cs', '2023')).toBe('cs/2023/any');
     expect(governing(after, 'cs', '2023')).toBe('cs/*/any');
     expect(after.revision).toBe(9);

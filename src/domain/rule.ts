@@ -97,13 +97,16 @@ export function applyRuleDefaults(input: RuleBodyInput): RuleBody {
 }
 
 /** Requests admitted per sliding window: `qps × windowMs / 1000`, rounded down. */
-export const windowBudget = (limit: RateLimit): number => Math.floor((limit.qps * limit.windowMs) / 1000);
+export const windowBudget = (limit: RateLimit): number =>
+  Math.floor((limit.qps * limit.windowMs) / 1000);
 
 /** Semantic checks the field-level DTO checks cannot express. */
 export function ruleBodyProblems(body: RuleBody): string[] {
   const problems: string[] = [];
   if (body.limit.algorithm === 'sliding_window' && windowBudget(body.limit) < 1) {
-    problems.push('limit.qps × limit.windowMs / 1000 must be at least 1 (a window must admit one request)');
+    problems.push(
+      'limit.qps × limit.windowMs / 1000 must be at least 1 (a window must admit one request)',
+    );
   }
   if (body.limit.algorithm === 'token_bucket' && body.limit.burst < 1) {
     problems.push('limit.burst must be at least 1');

@@ -16,7 +16,11 @@ export const TOKEN_RULE_TEXT =
   'must match ^[a-z0-9][a-z0-9_-]{0,63}$ (lower-case letters, digits, "_" and "-", at most 64 characters)';
 
 /** Names a problem with a token, or returns undefined when it is fine. */
-export function tokenProblem(field: string, value: unknown, allowWildcard: boolean): string | undefined {
+export function tokenProblem(
+  field: string,
+  value: unknown,
+  allowWildcard: boolean,
+): string | undefined {
   if (typeof value !== 'string') return `${field} must be a string`;
   if (allowWildcard ? isScopeToken(value) : isToken(value)) return undefined;
   return `${field} ${TOKEN_RULE_TEXT}${allowWildcard ? ' or be "*"' : ''}; got ${JSON.stringify(value.slice(0, 80))}`;

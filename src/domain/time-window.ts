@@ -66,7 +66,9 @@ export function isValidDay(value: string): boolean {
 export function windowProblems(spec: Partial<TimeWindowSpec>, path = ''): string[] {
   const problems: string[] = [];
   if (spec.timezone !== undefined && !isValidTimezone(spec.timezone)) {
-    problems.push(`${path}timezone must be an IANA time zone name such as "Asia/Shanghai"; got "${spec.timezone}"`);
+    problems.push(
+      `${path}timezone must be an IANA time zone name such as "Asia/Shanghai"; got "${spec.timezone}"`,
+    );
   }
   spec.dateRanges?.forEach((r, i) => {
     const at = `${path}dateRanges.${i}`;
@@ -83,7 +85,9 @@ export function windowProblems(spec: Partial<TimeWindowSpec>, path = ''): string
     if (start === undefined) problems.push(`${at}.start must be HH:MM (00:00–23:59)`);
     if (end === undefined) problems.push(`${at}.end must be HH:MM (00:00–24:00)`);
     if (start !== undefined && start === end) {
-      problems.push(`${at}.end must differ from ${at}.start (an empty range would never be active)`);
+      problems.push(
+        `${at}.end must differ from ${at}.start (an empty range would never be active)`,
+      );
     }
   });
   return problems;

@@ -12,9 +12,7 @@ export interface StoredEntry {
 }
 
 export type Expectation =
-  | { kind: 'absent' }
-  | { kind: 'present' }
-  | { kind: 'revision'; revision: number };
+  { kind: 'absent' } | { kind: 'present' } | { kind: 'revision'; revision: number };
 
 export interface KeyGuard {
   key: string;
@@ -70,7 +68,10 @@ export interface ChangeFeed {
 
 export abstract class ConfigStore {
   abstract get(key: string): Promise<StoredEntry | undefined>;
-  abstract list(prefix: string, options?: ListOptions): Promise<{ entries: StoredEntry[]; revision: number }>;
+  abstract list(
+    prefix: string,
+    options?: ListOptions,
+  ): Promise<{ entries: StoredEntry[]; revision: number }>;
   abstract commit(transaction: Transaction): Promise<CommitResult>;
   /** Watches every key under the whole prefix from `fromRevision` (inclusive). */
   abstract watch(fromRevision: number, handlers: ChangeFeedHandlers): Promise<ChangeFeed>;

@@ -24,7 +24,13 @@ describe('rule validation', () => {
     const v = validatePlain(CreateRuleDto, base);
     expect(v.ok).toBe(true);
     const body = v.ok && toRuleBody(v.value);
-    expect(body && 'body' in body && body.body.limit).toEqual({ qps: 80, burst: 80, algorithm: 'sliding_window', windowMs: 1000, per: 'scope' });
+    expect(body && 'body' in body && body.body.limit).toEqual({
+      qps: 80,
+      burst: 80,
+      algorithm: 'sliding_window',
+      windowMs: 1000,
+      per: 'scope',
+    });
   });
 
   it.each([
@@ -54,30 +60,62 @@ describe('rule validation', () => {
     [{ ...base, limit: { qps: 80, extra: true } }, 'limit.property extra should not exist'],
     [{ ...base, limit: { qps: 0 } }, 'limit.qps must not be less than 0.001'],
     [{ ...base, limit: { qps: -5 } }, 'limit.qps must not be less than 0.001'],
-    [{ ...base, limit: { qps: '80' } }, 'limit.qps must be a number conforming to the specified constraints'],
+    [
+      { ...base, limit: { qps: '80' } },
+      'limit.qps must be a number conforming to the specified constraints',
+    ],
     [{ ...base, limit: { qps: 10, burst: 0 } }, 'limit.burst must not be less than 1'],
-    [{ ...base, limit: { qps: 10, algorithm: 'leaky' } }, 'limit.algorithm must be one of the following values: sliding_window, token_bucket'],
-    [{ ...base, limit: { qps: 0.5, windowMs: 1000 } }, 'limit.qps × limit.windowMs / 1000 must be at least 1 (a window must admit one request)'],
+    [
+      { ...base, limit: { qps: 10, algorithm: 'leaky' } },
+      'limit.algorithm must be one of the following values: sliding_window, token_bucket',
+    ],
+    [
+      { ...base, limit: { qps: 0.5, windowMs: 1000 } },
+      'limit.qps × limit.windowMs / 1000 must be at least 1 (a window must admit one request)',
+    ],
     [{ ...base, enabled: 'yes' }, 'enabled must be a boolean value'],
-    [{ ...base, onExceed: 'drop' }, 'onExceed must be one of the following values: reject, degrade'],
-    [{ ...base, breaker: { errorRateThreshold: 2 } }, 'breaker.errorRateThreshold must not be greater than 1'],
-    [{ ...base, coreResources: ['has space'] }, 'each value in coreResources must be 1–128 printable characters without spaces'],
+    [
+      { ...base, onExceed: 'drop' },
+      'onExceed must be one of the following values: reject, degrade',
+    ],
+    [
+      { ...base, breaker: { errorRateThreshold: 2 } },
+      'breaker.errorRateThreshold must not be greater than 1',
+    ],
+    [
+      { ...base, coreResources: ['has space'] },
+      'each value in coreResources must be 1–128 printable characters without spaces',
+    ],
   ])('rejects %j with "%s"', (doc, message) => {
     expect(ruleProblems(doc)).toContain(message);
   });
 
   it('rejects a missing limit', () => {
-    expect(ruleProblems({ department: 'cs', grade: '2023', window: 'fall' })).toContain('limit should not be null or undefined');
+    expect(ruleProblems({ department: 'cs', grade: '2023', window: 'fall' })).toContain(
+      'limit should not be null or undefined',
+    );
   });
 });
 
 describe('window validation', () => {
   it.each([
-    [{ name: 'w', timeRanges: [{ start: '08:00', end: '08:00' }] }, 'timeRanges.0.end must differ from timeRanges.0.start (an empty range would never be active)'],
-    [{ name: 'w', timezone: 'Not/AZone' }, 'timezone must be an IANA time zone name such as "Asia/Shanghai"; got "Not/AZone"'],
-    [{ name: 'w', timeRanges: [{ start: '8:00', end: '09:00' }] }, 'timeRanges.0.start must be HH:MM between 00:00 and 23:59'],
+    [
+      { name: 'w', timeRanges: [{ start: '08:00', end: '08:00' }] },
+      'timeRanges.0.end must differ from timeRanges.0.start (an empty range would never be active)',
+    ],
+    [
+      { name: 'w', timezone: 'Not/AZone' },
+      'timezone must be an IANA time zone name such as "Asia/Shanghai"; got "Not/AZone"',
+    ],
+    [
+      { name: 'w', timeRanges: [{ start: '8:00', end: '09:00' }] },
+      'timeRanges.0.start must be HH:MM between 00:00 and 23:59',
+    ],
     [{ name: 'w', daysOfWeek: [0] }, 'each value in daysOfWeek must not be less than 1'],
-    [{ name: 'W' }, 'name must match ^[a-z0-9][a-z0-9_-]{0,63}$ (lower-case letters, digits, "_" and "-", at most 64 characters)'],
+    [
+      { name: 'W' },
+      'name must match ^[a-z0-9][a-z0-9_-]{0,63}$ (lower-case letters, digits, "_" and "-", at most 64 characters)',
+    ],
     [{ name: 'w', color: 'red' }, 'property color should not exist'],
   ])('rejects %j with "%s"', (doc, message) => {
     expect(windowProblemsOf(doc)).toContain(message);
@@ -86,15 +124,29 @@ describe('window validation', () => {
 
 describe('decoding values read from etcd', () => {
   it('decodes a rule with its identity from the key and revision from etcd', () => {
-    const d = decodeEntry('rules/cs/2023/fall', JSON.stringify({ limit: { qps: 5 }, updatedBy: 'ops' }), 12);
+    const d = decodeEntry(
+      'rules/cs/2023/fall',
+      JSON.stringify({ limit: { qps: 5 }, updatedBy: 'ops' }),
+      12,
+    );
     expect(d.kind).toBe('change');
     if (d.kind === 'change' && d.change.kind === 'put-rule') {
-      expect(d.change.rule).toMatchObject({ department: 'cs', grade: '2023', window: 'fall', revision: 12, updatedBy: 'ops' });
+      expect(d.change.rule).toMatchObject({
+        department: 'cs',
+        grade: '2023',
+        window: 'fall',
+        revision: 12,
+        updatedBy: 'ops',
+      });
     }
   });
 
   it.each([
-    ['rules/cs/2023', '{"limit":{"qps":1}}', 'rule key must be rules/{department}/{grade}/{window}'],
+    [
+      'rules/cs/2023',
+      '{"limit":{"qps":1}}',
+      'rule key must be rules/{department}/{grade}/{window}',
+    ],
     ['rules/CS/2023/any', '{"limit":{"qps":1}}', 'department must match'],
     ['rules/cs/2023/any', 'not json', 'value is not valid JSON'],
     ['rules/cs/2023/any', '[1]', 'value must be a JSON object'],

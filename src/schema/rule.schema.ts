@@ -88,7 +88,10 @@ export class RuleBodyDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(100)
-  @Matches(RESOURCE, { each: true, message: 'each value in coreResources must be 1–128 printable characters without spaces' })
+  @Matches(RESOURCE, {
+    each: true,
+    message: 'each value in coreResources must be 1–128 printable characters without spaces',
+  })
   coreResources?: string[];
 
   @IsOptional()

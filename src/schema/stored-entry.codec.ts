@@ -3,7 +3,12 @@ import { KEYS } from '../domain/keys';
 import { Rule, RuleBody, applyRuleDefaults, ruleBodyProblems } from '../domain/rule';
 import { IndexChange } from '../domain/rule-index';
 import { tokenProblem } from '../domain/scope';
-import { TimeWindow, TimeWindowSpec, applyWindowDefaults, windowProblems } from '../domain/time-window';
+import {
+  TimeWindow,
+  TimeWindowSpec,
+  applyWindowDefaults,
+  windowProblems,
+} from '../domain/time-window';
 import { RuleBodyDto, StoredRuleDto } from './rule.schema';
 import { validatePlain } from './validate';
 import { StoredWindowDto, WindowSpecDto } from './window.schema';
@@ -28,7 +33,9 @@ export function toRuleBody(dto: RuleBodyDto): { body: RuleBody } | { problems: s
   return problems.length ? { problems } : { body };
 }
 
-export function toWindowSpec(dto: WindowSpecDto): { spec: TimeWindowSpec } | { problems: string[] } {
+export function toWindowSpec(
+  dto: WindowSpecDto,
+): { spec: TimeWindowSpec } | { problems: string[] } {
   const problems = windowProblems(dto);
   return problems.length ? { problems } : { spec: applyWindowDefaults(dto) };
 }
@@ -44,7 +51,11 @@ function parseJson(value: string): { ok: true; json: unknown } | { ok: false } {
   }
 }
 
-function serverFields(dto: { createdAt?: string; updatedAt?: string; updatedBy?: string }): ServerFields {
+function serverFields(dto: {
+  createdAt?: string;
+  updatedAt?: string;
+  updatedBy?: string;
+}): ServerFields {
   return {
     createdAt: dto.createdAt ?? '',
     updatedAt: dto.updatedAt ?? dto.createdAt ?? '',
@@ -60,7 +71,8 @@ function serverFields(dto: { createdAt?: string; updatedAt?: string; updatedBy?:
 export function decodeEntry(key: string, value: string | null, modRevision: number): DecodeResult {
   if (key.startsWith(KEYS.rulesPrefix)) {
     const parts = key.slice(KEYS.rulesPrefix.length).split('/');
-    if (parts.length !== 3) return invalid(['rule key must be rules/{department}/{grade}/{window}']);
+    if (parts.length !== 3)
+      return invalid(['rule key must be rules/{department}/{grade}/{window}']);
     const [department, grade, window] = parts;
     const keyProblems = [
       tokenProblem('department', department, true),
@@ -68,7 +80,11 @@ export function decodeEntry(key: string, value: string | null, modRevision: numb
       tokenProblem('window', window, false),
     ].filter((p): p is string => p !== undefined);
     if (keyProblems.length) return invalid(keyProblems);
-    if (value === null) return { kind: 'change', change: { kind: 'delete-rule', key: `${department}/${grade}/${window}` } };
+    if (value === null)
+      return {
+        kind: 'change',
+        change: { kind: 'delete-rule', key: `${department}/${grade}/${window}` },
+      };
     const parsed = parseJson(value);
     if (!parsed.ok) return invalid(['value is not valid JSON']);
     const validated = validatePlain(StoredRuleDto, parsed.json);
@@ -96,7 +112,12 @@ export function decodeEntry(key: string, value: string | null, modRevision: numb
     if (!validated.ok) return invalid(validated.problems);
     const converted = toWindowSpec(validated.value);
     if ('problems' in converted) return invalid(converted.problems);
-    const window: TimeWindow = { name, ...converted.spec, revision: modRevision, ...serverFields(validated.value) };
+    const window: TimeWindow = {
+      name,
+      ...converted.spec,
+      revision: modRevision,
+      ...serverFields(validated.value),
+    };
     return { kind: 'change', change: { kind: 'put-window', window } };
   }
   return { kind: 'ignored' };

@@ -24,11 +24,16 @@ export function flattenValidationErrors(errors: ValidationError[], parentPath = 
 export type Validated<T> = { ok: true; value: T } | { ok: false; problems: string[] };
 
 /** Validates an untrusted plain value (e.g. JSON read from etcd) against a DTO class. */
-export function validatePlain<T extends object>(cls: ClassConstructor<T>, plain: unknown): Validated<T> {
+export function validatePlain<T extends object>(
+  cls: ClassConstructor<T>,
+  plain: unknown,
+): Validated<T> {
   if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
     return { ok: false, problems: ['value must be a JSON object'] };
   }
   const instance = plainToInstance(cls, plain);
   const errors = validateSync(instance, STRICT_VALIDATION);
-  return errors.length ? { ok: false, problems: flattenValidationErrors(errors) } : { ok: true, value: instance };
+  return errors.length
+    ? { ok: false, problems: flattenValidationErrors(errors) }
+    : { ok: true, value: instance };
 }

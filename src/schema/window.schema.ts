@@ -27,9 +27,13 @@ export class DateRangeDto {
 
 export class TimeRangeDto {
   /** Local start time, inclusive (HH:MM). */
-  @IsString() @Matches(HM, { message: 'start must be HH:MM between 00:00 and 23:59' }) start!: string;
+  @IsString()
+  @Matches(HM, { message: 'start must be HH:MM between 00:00 and 23:59' })
+  start!: string;
   /** Local end time, exclusive (HH:MM or 24:00); earlier than start means it crosses midnight. */
-  @IsString() @Matches(HM_OR_END, { message: 'end must be HH:MM between 00:00 and 24:00' }) end!: string;
+  @IsString()
+  @Matches(HM_OR_END, { message: 'end must be HH:MM between 00:00 and 24:00' })
+  end!: string;
 }
 
 export class WindowSpecDto {

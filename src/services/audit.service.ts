@@ -39,7 +39,10 @@ export class AuditService {
     const doomed: string[] = [];
     if (this.options.retentionDays > 0) {
       const cutoff = new Date(this.clock().getTime() - this.options.retentionDays * 86_400_000);
-      const { entries } = await this.store.list(KEYS.auditPrefix, { below: KEYS.audit(auditIdTimePart(cutoff)), limit: 10_000 });
+      const { entries } = await this.store.list(KEYS.auditPrefix, {
+        below: KEYS.audit(auditIdTimePart(cutoff)),
+        limit: 10_000,
+      });
       doomed.push(...entries.map((e) => e.key));
     }
     if (this.options.retentionCount > 0) {
@@ -53,7 +56,8 @@ export class AuditService {
       const writes: Write[] = unique.slice(i, i + chunk).map((key) => ({ key, value: null }));
       await this.store.commit({ guards: [], writes });
     }
-    if (unique.length) this.logger.info({ deleted: unique.length }, 'audit records pruned by retention');
+    if (unique.length)
+      this.logger.info({ deleted: unique.length }, 'audit records pruned by retention');
     return unique.length;
   }
 }

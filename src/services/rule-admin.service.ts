@@ -63,7 +63,13 @@ export class RuleAdminService {
           (filter.grade === undefined || r.grade === filter.grade) &&
           (filter.window === undefined || r.window === filter.window),
       );
-    return { items: all.slice(offset, offset + limit), total: all.length, offset, limit, revision: index.revision };
+    return {
+      items: all.slice(offset, offset + limit),
+      total: all.length,
+      offset,
+      limit,
+      revision: index.revision,
+    };
   }
 
   getRule(id: RuleId): Rule {
@@ -78,19 +84,50 @@ export class RuleAdminService {
     const fields = { createdAt: now.toISOString(), updatedAt: now.toISOString(), updatedBy: actor };
     const value = encodeStored(body, fields);
     const revision = await this.commitOrExplain(
-      [{ key, expect: { kind: 'absent' } }, { key: KEYS.window(id.window), expect: { kind: 'present' } }],
-      [{ key, value }, auditWrite({ actor, action: 'create', key, before: null, after: JSON.parse(value), at: fields.createdAt }, now)],
+      [
+        { key, expect: { kind: 'absent' } },
+        { key: KEYS.window(id.window), expect: { kind: 'present' } },
+      ],
+      [
+        { key, value },
+        auditWrite(
+          {
+            actor,
+            action: 'create',
+            key,
+            before: null,
+            after: JSON.parse(value),
+            at: fields.createdAt,
+          },
+          now,
+        ),
+      ],
       async () => {
-        if (await this.store.get(key)) return new DomainError('RULE_EXISTS', `rule ${ruleKeyOf(id)} already exists; replace it with PUT and If-Match`);
+        if (await this.store.get(key))
+          return new DomainError(
+            'RULE_EXISTS',
+            `rule ${ruleKeyOf(id)} already exists; replace it with PUT and If-Match`,
+          );
         return this.windowMissing(id.window);
       },
     );
     return { ...id, ...body, revision, ...fields };
   }
 
-  async replaceRule(id: RuleId, body: RuleBody, ifMatch: number | undefined, actor: string): Promise<Rule> {
+  async replaceRule(
+    id: RuleId,
+    body: RuleBody,
+    ifMatch: number | undefined,
+    actor: string,
+  ): Promise<Rule> {
     const key = KEYS.rule(id);
-    const current = await this.requireCurrent(key, ifMatch, true, () => `rule ${ruleKeyOf(id)} does not exist`, 'RULE_NOT_FOUND');
+    const current = await this.requireCurrent(
+      key,
+      ifMatch,
+      true,
+      () => `rule ${ruleKeyOf(id)} does not exist`,
+      'RULE_NOT_FOUND',
+    );
     const before = parseStored(current);
     const now = this.clock();
     const fields = {
@@ -100,11 +137,21 @@ export class RuleAdminService {
     };
     const value = encodeStored(body, fields);
     const revision = await this.commitOrExplain(
-      [{ key, expect: { kind: 'revision', revision: current.modRevision } }, { key: KEYS.window(id.window), expect: { kind: 'present' } }],
-      [{ key, value }, auditWrite({ actor, action: 'replace', key, before, after: JSON.parse(value), at: fields.updatedAt }, now)],
+      [
+        { key, expect: { kind: 'revision', revision: current.modRevision } },
+        { key: KEYS.window(id.window), expect: { kind: 'present' } },
+      ],
+      [
+        { key, value },
+        auditWrite(
+          { actor, action: 'replace', key, before, after: JSON.parse(value), at: fields.updatedAt },
+          now,
+        ),
+      ],
       async () => {
         const latest = await this.store.get(key);
-        if (!latest || latest.modRevision !== current.modRevision) return this.conflict(key, latest);
+        if (!latest || latest.modRevision !== current.modRevision)
+          return this.conflict(key, latest);
         return this.windowMissing(id.window);
       },
     );
@@ -113,7 +160,13 @@ export class RuleAdminService {
 
   async deleteRule(id: RuleId, ifMatch: number | undefined, actor: string): Promise<void> {
     const key = KEYS.rule(id);
-    await this.deleteKey(key, ifMatch, actor, () => `rule ${ruleKeyOf(id)} does not exist`, 'RULE_NOT_FOUND');
+    await this.deleteKey(
+      key,
+      ifMatch,
+      actor,
+      () => `rule ${ruleKeyOf(id)} does not exist`,
+      'RULE_NOT_FOUND',
+    );
   }
 
   listWindows(): TimeWindow[] {
@@ -133,16 +186,44 @@ export class RuleAdminService {
     const value = encodeStored(spec, fields);
     const revision = await this.commitOrExplain(
       [{ key, expect: { kind: 'absent' } }],
-      [{ key, value }, auditWrite({ actor, action: 'create', key, before: null, after: JSON.parse(value), at: fields.createdAt }, now)],
-      async () => new DomainError('WINDOW_EXISTS', `window ${name} already exists; replace it with PUT and If-Match`),
+      [
+        { key, value },
+        auditWrite(
+          {
+            actor,
+            action: 'create',
+            key,
+            before: null,
+            after: JSON.parse(value),
+            at: fields.createdAt,
+          },
+          now,
+        ),
+      ],
+      async () =>
+        new DomainError(
+          'WINDOW_EXISTS',
+          `window ${name} already exists; replace it with PUT and If-Match`,
+        ),
     );
     return { name, ...spec, revision, ...fields };
   }
 
-  async replaceWindow(name: string, spec: TimeWindowSpec, ifMatch: number | undefined, actor: string): Promise<TimeWindow> {
+  async replaceWindow(
+    name: string,
+    spec: TimeWindowSpec,
+    ifMatch: number | undefined,
+    actor: string,
+  ): Promise<TimeWindow> {
     this.refuseBuiltin(name, 'replaced');
     const key = KEYS.window(name);
-    const current = await this.requireCurrent(key, ifMatch, true, () => `window ${name} does not exist`, 'WINDOW_NOT_FOUND');
+    const current = await this.requireCurrent(
+      key,
+      ifMatch,
+      true,
+      () => `window ${name} does not exist`,
+      'WINDOW_NOT_FOUND',
+    );
     const before = parseStored(current);
     const now = this.clock();
     const fields = {
@@ -153,7 +234,13 @@ export class RuleAdminService {
     const value = encodeStored(spec, fields);
     const revision = await this.commitOrExplain(
       [{ key, expect: { kind: 'revision', revision: current.modRevision } }],
-      [{ key, value }, auditWrite({ actor, action: 'replace', key, before, after: JSON.parse(value), at: fields.updatedAt }, now)],
+      [
+        { key, value },
+        auditWrite(
+          { actor, action: 'replace', key, before, after: JSON.parse(value), at: fields.updatedAt },
+          now,
+        ),
+      ],
       async () => this.conflict(key, await this.store.get(key)),
     );
     return { name, ...spec, revision, ...fields };
@@ -167,18 +254,43 @@ export class RuleAdminService {
     this.refuseBuiltin(name, 'deleted');
     const key = KEYS.window(name);
     for (let attempt = 0; attempt < 3; attempt++) {
-      const current = await this.requireCurrent(key, ifMatch, false, () => `window ${name} does not exist`, 'WINDOW_NOT_FOUND');
+      const current = await this.requireCurrent(
+        key,
+        ifMatch,
+        false,
+        () => `window ${name} does not exist`,
+        'WINDOW_NOT_FOUND',
+      );
       const rules = await this.store.list(KEYS.rulesPrefix);
-      const users = rules.entries.map((e) => e.key.slice(KEYS.rulesPrefix.length)).filter((k) => k.endsWith(`/${name}`));
+      const users = rules.entries
+        .map((e) => e.key.slice(KEYS.rulesPrefix.length))
+        .filter((k) => k.endsWith(`/${name}`));
       if (users.length) {
-        const shown = users.slice(0, 10).join(', ') + (users.length > 10 ? `, … (${users.length} in all)` : '');
-        throw new DomainError('WINDOW_IN_USE', `window ${name} is used by rule(s) ${shown}; delete or move them first`);
+        const shown =
+          users.slice(0, 10).join(', ') + (users.length > 10 ? `, … (${users.length} in all)` : '');
+        throw new DomainError(
+          'WINDOW_IN_USE',
+          `window ${name} is used by rule(s) ${shown}; delete or move them first`,
+        );
       }
       const now = this.clock();
       const result = await this.store.commit({
         guards: [{ key, expect: { kind: 'revision', revision: current.modRevision } }],
         unchangedPrefixes: [{ prefix: KEYS.rulesPrefix, revision: rules.revision }],
-        writes: [{ key, value: null }, auditWrite({ actor, action: 'delete', key, before: parseStored(current), after: null, at: now.toISOString() }, now)],
+        writes: [
+          { key, value: null },
+          auditWrite(
+            {
+              actor,
+              action: 'delete',
+              key,
+              before: parseStored(current),
+              after: null,
+              at: now.toISOString(),
+            },
+            now,
+          ),
+        ],
       });
       if (result.committed) {
         await this.live.waitForRevision(result.revision, this.options.writeVisibilityTimeoutMs);
@@ -186,11 +298,15 @@ export class RuleAdminService {
       }
       // Either the window changed (conflict on the next pass) or some rule did: check again.
     }
-    throw new DomainError('REVISION_CONFLICT', `rules kept changing while deleting window ${name}; nothing was deleted, try again`);
+    throw new DomainError(
+      'REVISION_CONFLICT',
+      `rules kept changing while deleting window ${name}; nothing was deleted, try again`,
+    );
   }
 
   private refuseBuiltin(name: string, verb: string): void {
-    if (name === ANY_WINDOW) throw new DomainError('WINDOW_BUILTIN', `window "any" is built in and cannot be ${verb}`);
+    if (name === ANY_WINDOW)
+      throw new DomainError('WINDOW_BUILTIN', `window "any" is built in and cannot be ${verb}`);
   }
 
   private async deleteKey(
@@ -204,7 +320,20 @@ export class RuleAdminService {
     const now = this.clock();
     await this.commitOrExplain(
       [{ key, expect: { kind: 'revision', revision: current.modRevision } }],
-      [{ key, value: null }, auditWrite({ actor, action: 'delete', key, before: parseStored(current), after: null, at: now.toISOString() }, now)],
+      [
+        { key, value: null },
+        auditWrite(
+          {
+            actor,
+            action: 'delete',
+            key,
+            before: parseStored(current),
+            after: null,
+            at: now.toISOString(),
+          },
+          now,
+        ),
+      ],
       async () => this.conflict(key, await this.store.get(key)),
     );
   }
@@ -218,26 +347,44 @@ export class RuleAdminService {
     missingCode: 'RULE_NOT_FOUND' | 'WINDOW_NOT_FOUND',
   ): Promise<StoredEntry> {
     if (ifMatchRequired && ifMatch === undefined) {
-      throw new DomainError('PRECONDITION_REQUIRED', 'If-Match header with the revision you read (the ETag of GET) is required to replace');
+      throw new DomainError(
+        'PRECONDITION_REQUIRED',
+        'If-Match header with the revision you read (the ETag of GET) is required to replace',
+      );
     }
     const current = await this.store.get(key);
     if (!current) throw new DomainError(missingCode, missing());
-    if (ifMatch !== undefined && current.modRevision !== ifMatch) throw this.conflict(key, current, ifMatch);
+    if (ifMatch !== undefined && current.modRevision !== ifMatch)
+      throw this.conflict(key, current, ifMatch);
     return current;
   }
 
   private conflict(key: string, latest: StoredEntry | undefined, expected?: number): DomainError {
-    if (!latest) return new DomainError(key.startsWith(KEYS.rulesPrefix) ? 'RULE_NOT_FOUND' : 'WINDOW_NOT_FOUND', `${key} was deleted meanwhile`);
+    if (!latest)
+      return new DomainError(
+        key.startsWith(KEYS.rulesPrefix) ? 'RULE_NOT_FOUND' : 'WINDOW_NOT_FOUND',
+        `${key} was deleted meanwhile`,
+      );
     const yours = expected === undefined ? '' : ` (If-Match was ${expected})`;
-    return new DomainError('REVISION_CONFLICT', `${key} is now at revision ${latest.modRevision}${yours}; read it again and reapply your change`);
+    return new DomainError(
+      'REVISION_CONFLICT',
+      `${key} is now at revision ${latest.modRevision}${yours}; read it again and reapply your change`,
+    );
   }
 
   private windowMissing(window: string): DomainError {
-    return new DomainError('WINDOW_MISSING', `window: "${window}" does not exist; create it first (POST /api/v1/windows)`);
+    return new DomainError(
+      'WINDOW_MISSING',
+      `window: "${window}" does not exist; create it first (POST /api/v1/windows)`,
+    );
   }
 
   /** Commits, waits until this instance's index shows the change, and returns its revision. */
-  private async commitOrExplain(guards: KeyGuard[], writes: Write[], explain: () => Promise<DomainError>): Promise<number> {
+  private async commitOrExplain(
+    guards: KeyGuard[],
+    writes: Write[],
+    explain: () => Promise<DomainError>,
+  ): Promise<number> {
     const result = await this.store.commit({ guards, writes });
     if (!result.committed) throw await explain();
     await this.live.waitForRevision(result.revision, this.options.writeVisibilityTimeoutMs);

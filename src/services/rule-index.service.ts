@@ -52,7 +52,11 @@ export class RuleIndexService implements LiveIndex {
   private syncing?: Promise<void>;
   private watchdog?: NodeJS.Timeout;
   private snapshotTimer?: NodeJS.Timeout;
-  private readonly waiters = new Set<{ revision: number; resolve: (seen: boolean) => void; timer: NodeJS.Timeout }>();
+  private readonly waiters = new Set<{
+    revision: number;
+    resolve: (seen: boolean) => void;
+    timer: NodeJS.Timeout;
+  }>();
   private readonly rejectedRevisions = new Map<string, number>();
 
   constructor(
@@ -88,7 +92,10 @@ export class RuleIndexService implements LiveIndex {
       await this.sync();
     } catch (error) {
       if (error instanceof DomainError && error.code !== 'STORE_UNAVAILABLE') throw error;
-      this.logger.warn({ err: describe(error), source: this.source }, 'etcd unreachable at start; serving the snapshot until it returns');
+      this.logger.warn(
+        { err: describe(error), source: this.source },
+        'etcd unreachable at start; serving the snapshot until it returns',
+      );
     }
     this.watchdog = setInterval(() => void this.checkLiveness(), this.options.watchdogMs);
     this.watchdog.unref();
@@ -131,7 +138,10 @@ export class RuleIndexService implements LiveIndex {
       if (!snapshot) return;
       const changes = this.decodeAll(snapshot.entries, 'snapshot');
       this.swap(RuleIndex.empty().withChanges(changes, snapshot.revision), 'snapshot');
-      this.logger.info({ revision: snapshot.revision, savedAt: snapshot.savedAt, rules: this.current.ruleCount }, 'rule snapshot loaded');
+      this.logger.info(
+        { revision: snapshot.revision, savedAt: snapshot.savedAt, rules: this.current.ruleCount },
+        'rule snapshot loaded',
+      );
     } catch (error) {
       this.logger.error({ err: describe(error) }, 'rule snapshot unreadable; ignored');
     }
@@ -158,7 +168,14 @@ export class RuleIndexService implements LiveIndex {
     this.swap(RuleIndex.empty().withChanges(changes, rules.revision), 'etcd');
     this.listed = true;
     this.lastError = undefined;
-    this.logger.info({ revision: rules.revision, rules: this.current.ruleCount, windows: this.current.windowCount }, 'rule index listed from etcd');
+    this.logger.info(
+      {
+        revision: rules.revision,
+        rules: this.current.ruleCount,
+        windows: this.current.windowCount,
+      },
+      'rule index listed from etcd',
+    );
     this.scheduleSnapshot();
     this.feed = await this.store.watch(rules.revision + 1, {
       onChanges: (events) => this.applyEvents(events),
@@ -212,7 +229,10 @@ export class RuleIndexService implements LiveIndex {
     this.swap(this.current.withChanges(changes, revision), 'etcd');
     for (const change of changes) {
       this.metrics.ruleChangesApplied.inc({ kind: change.kind });
-      this.logger.info({ change: change.kind, key: changeKey(change), revision }, 'rule change applied');
+      this.logger.info(
+        { change: change.kind, key: changeKey(change), revision },
+        'rule change applied',
+      );
     }
     this.scheduleSnapshot();
   }
@@ -234,8 +254,13 @@ export class RuleIndexService implements LiveIndex {
       }
       if (this.rejectedRevisions.get(entry.key) !== entry.modRevision) {
         this.rejectedRevisions.set(entry.key, entry.modRevision);
-        this.metrics.configLoadErrors.inc({ kind: entry.key.startsWith(KEYS.rulesPrefix) ? 'rule' : 'window' });
-        this.logger.error({ key: entry.key, revision: entry.modRevision, origin, problems: decoded.problems }, 'invalid value in etcd rejected; the previous value keeps serving');
+        this.metrics.configLoadErrors.inc({
+          kind: entry.key.startsWith(KEYS.rulesPrefix) ? 'rule' : 'window',
+        });
+        this.logger.error(
+          { key: entry.key, revision: entry.modRevision, origin, problems: decoded.problems },
+          'invalid value in etcd rejected; the previous value keeps serving',
+        );
       }
       const kept = previous && this.previousEntry(previous, entry.key);
       if (kept) changes.push(kept);
@@ -304,4 +329,5 @@ function changeKey(change: IndexChange): string {
   }
 }
 
-const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+const describe = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error);

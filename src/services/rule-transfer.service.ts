@@ -29,8 +29,25 @@ export interface ImportReport {
   skipped: string[];
 }
 
-const RULE_BODY_KEYS: (keyof RuleBody)[] = ['limit', 'onExceed', 'coreResources', 'breaker', 'failMode', 'enabled', 'shadow', 'priority', 'description'];
-const WINDOW_KEYS: (keyof TimeWindowSpec)[] = ['timezone', 'dateRanges', 'daysOfWeek', 'timeRanges', 'priority', 'description'];
+const RULE_BODY_KEYS: (keyof RuleBody)[] = [
+  'limit',
+  'onExceed',
+  'coreResources',
+  'breaker',
+  'failMode',
+  'enabled',
+  'shadow',
+  'priority',
+  'description',
+];
+const WINDOW_KEYS: (keyof TimeWindowSpec)[] = [
+  'timezone',
+  'dateRanges',
+  'daysOfWeek',
+  'timeRanges',
+  'priority',
+  'description',
+];
 
 const pick = <T extends object, K extends keyof T>(source: T, keys: K[]): Pick<T, K> => {
   const out = {} as Pick<T, K>;
@@ -45,7 +62,7 @@ export interface TransferOptions {
 }
 
 /**
- * Export and import of the whole rule set. Import merges (creates and replaces, never deletes)
+ * Export and import of the whole rule set (`onlyMissing` leaves existing keys alone; the seed uses it). Import merges (creates and replaces, never deletes)
  * in one etcd transaction: all or nothing, committed only if no rule or window changed since
  * the plan was made. `any` is built in and never exported or imported.
  */
@@ -63,21 +80,54 @@ export class RuleTransferService {
       format: 'rulecenter/v1',
       exportedAt: this.clock().toISOString(),
       revision: index.revision,
-      windows: index.windows().filter((w) => w.name !== ANY_WINDOW).map((w) => ({ name: w.name, ...pick(w, WINDOW_KEYS) })),
-      rules: index.rules().map((r) => ({ department: r.department, grade: r.grade, window: r.window, ...pick(r, RULE_BODY_KEYS) })),
+      windows: index
+        .windows()
+        .filter((w) => w.name !== ANY_WINDOW)
+        .map((w) => ({ name: w.name, ...pick(w, WINDOW_KEYS) })),
+      rules: index
+        .rules()
+        .map((r) => ({
+          department: r.department,
+          grade: r.grade,
+          window: r.window,
+          ...pick(r, RULE_BODY_KEYS),
+        })),
     };
   }
 
-  async importAll(windows: ImportedWindow[], rules: ImportedRule[], dryRun: boolean, actor: string): Promise<ImportReport> {
+  async importAll(
+    windows: ImportedWindow[],
+    rules: ImportedRule[],
+    actor: string,
+    { dryRun = false, onlyMissing = false }: { dryRun?: boolean; onlyMissing?: boolean } = {},
+  ): Promise<ImportReport> {
     this.checkShape(windows, rules);
     const currentRules = await this.store.list(KEYS.rulesPrefix);
-    const currentWindows = await this.store.list(KEYS.windowsPrefix, { atRevision: currentRules.revision });
-    const report: ImportReport = { dryRun, revision: currentRules.revision, created: [], updated: [], unchanged: [], skipped: [] };
-    const existingWindowNames = new Set(currentWindows.entries.map((e) => e.key.slice(KEYS.windowsPrefix.length)));
+    const currentWindows = await this.store.list(KEYS.windowsPrefix, {
+      atRevision: currentRules.revision,
+    });
+    const report: ImportReport = {
+      dryRun,
+      revision: currentRules.revision,
+      created: [],
+      updated: [],
+      unchanged: [],
+      skipped: [],
+    };
+    const existingWindowNames = new Set(
+      currentWindows.entries.map((e) => e.key.slice(KEYS.windowsPrefix.length)),
+    );
     const importedWindowNames = new Set(windows.map((w) => w.name));
-    const missing = rules.filter((r) => !existingWindowNames.has(r.window) && !importedWindowNames.has(r.window));
+    const missing = rules.filter(
+      (r) => !existingWindowNames.has(r.window) && !importedWindowNames.has(r.window),
+    );
     if (missing.length) {
-      throw validationFailed(missing.map((r) => `rules: ${ruleKeyOf(r)} references window "${r.window}", which neither exists nor is imported`));
+      throw validationFailed(
+        missing.map(
+          (r) =>
+            `rules: ${ruleKeyOf(r)} references window "${r.window}", which neither exists nor is imported`,
+        ),
+      );
     }
 
     const now = this.clock();
@@ -86,12 +136,20 @@ export class RuleTransferService {
     const before: Record<string, unknown> = {};
     const after: Record<string, unknown> = {};
     const plan = (key: string, current: StoredEntry | undefined, next: object): void => {
+      if (current && onlyMissing) {
+        report.skipped.push(`${key} (exists)`);
+        return;
+      }
       const old = current ? (JSON.parse(current.value) as Record<string, unknown>) : undefined;
       if (old && isDeepStrictEqual(pick(old, Object.keys(next)), { ...next })) {
         report.unchanged.push(key);
         return;
       }
-      const fields = { createdAt: typeof old?.createdAt === 'string' ? old.createdAt : at, updatedAt: at, updatedBy: actor };
+      const fields = {
+        createdAt: typeof old?.createdAt === 'string' ? old.createdAt : at,
+        updatedAt: at,
+        updatedBy: actor,
+      };
       const value = encodeStored(next as RuleBody, fields);
       (old ? report.updated : report.created).push(key);
       before[key] = old ?? null;
@@ -125,7 +183,10 @@ export class RuleTransferService {
       writes,
     });
     if (!result.committed) {
-      throw new DomainError('REVISION_CONFLICT', 'rules or windows changed while importing; nothing was written, run the import again');
+      throw new DomainError(
+        'REVISION_CONFLICT',
+        'rules or windows changed while importing; nothing was written, run the import again',
+      );
     }
     await this.live.waitForRevision(result.revision, this.options.writeVisibilityTimeoutMs);
     return { ...report, revision: result.revision };
@@ -140,8 +201,14 @@ export class RuleTransferService {
         seen.add(k);
       }
     };
-    dup(windows.map((w) => w.name), 'windows:');
-    dup(rules.map((r) => ruleKeyOf(r)), 'rules:');
+    dup(
+      windows.map((w) => w.name),
+      'windows:',
+    );
+    dup(
+      rules.map((r) => ruleKeyOf(r)),
+      'rules:',
+    );
     if (problems.length) throw validationFailed(problems);
     const capacity = this.options.maxTxnOps - 1;
     if (windows.length + rules.length > capacity) {

@@ -13,7 +13,10 @@ export async function readSchemaVersion(store: ConfigStore): Promise<SchemaState
   if (!entry) return { version: 0, expect: { kind: 'absent' } };
   const version = Number(entry.value);
   if (!Number.isInteger(version) || version < 0) {
-    throw new DomainError('SCHEMA_TOO_NEW', `meta/schema_version holds "${entry.value}", not a schema version this build understands`);
+    throw new DomainError(
+      'SCHEMA_TOO_NEW',
+      `meta/schema_version holds "${entry.value}", not a schema version this build understands`,
+    );
   }
   return { version, expect: { kind: 'revision', revision: entry.modRevision } };
 }
@@ -21,10 +24,16 @@ export async function readSchemaVersion(store: ConfigStore): Promise<SchemaState
 /** The service runs only on exactly the schema it knows. */
 export function assertSchemaSupported(version: number, latest = LATEST_SCHEMA_VERSION): void {
   if (version > latest) {
-    throw new DomainError('SCHEMA_TOO_NEW', `etcd holds schema version ${version}, newer than this build knows (${latest}); upgrade the service`);
+    throw new DomainError(
+      'SCHEMA_TOO_NEW',
+      `etcd holds schema version ${version}, newer than this build knows (${latest}); upgrade the service`,
+    );
   }
   if (version < latest) {
-    throw new DomainError('SCHEMA_TOO_OLD', `etcd holds schema version ${version}, this build needs ${latest}; run "npm run migrate" first`);
+    throw new DomainError(
+      'SCHEMA_TOO_OLD',
+      `etcd holds schema version ${version}, this build needs ${latest}; run "npm run migrate" first`,
+    );
   }
 }
 

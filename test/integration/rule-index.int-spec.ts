@@ -32,7 +32,13 @@ describe('RuleIndexService against a real etcd', () => {
   let snapshotPath: string;
 
   const newService = (s = store) =>
-    new RuleIndexService(s, new FileSnapshotStore(snapshotPath), metrics, pino({ level: 'silent' }), { watchdogMs: 200 });
+    new RuleIndexService(
+      s,
+      new FileSnapshotStore(snapshotPath),
+      metrics,
+      pino({ level: 'silent' }),
+      { watchdogMs: 200 },
+    );
 
   beforeAll(async () => {
     etcd = await EtcdServer.start();
@@ -59,9 +65,19 @@ describe('RuleIndexService against a real etcd', () => {
 
   it('applies watched changes within milliseconds', async () => {
     await etcd.put(`${P}rules/cs/2023/any`, ruleJson(70));
-    await waitFor('qps 70', () => service.index.match('cs', '2023', Date.now())?.limit.qps === 70, 2000, 2);
+    await waitFor(
+      'qps 70',
+      () => service.index.match('cs', '2023', Date.now())?.limit.qps === 70,
+      2000,
+      2,
+    );
     await etcd.ctl('del', `${P}rules/cs/2023/any`);
-    await waitFor('rule deleted', () => service.index.match('cs', '2023', Date.now()) === undefined, 2000, 2);
+    await waitFor(
+      'rule deleted',
+      () => service.index.match('cs', '2023', Date.now()) === undefined,
+      2000,
+      2,
+    );
   });
 
   it('rejects a malformed value written by someone else, counts it, and keeps the previous value and the rest', async () => {
@@ -81,10 +97,20 @@ describe('RuleIndexService against a real etcd', () => {
     await etcd.put(`${P}rules/chem/2025/any`, ruleJson(33));
     await etcd.compact();
     store.handlers?.onLost('Watcher canceled: compacted');
-    await waitFor('relisted', async () => (await metrics.indexResyncs.get()).values[0].value > resyncsBefore && service.status().synced, 5000);
+    await waitFor(
+      'relisted',
+      async () =>
+        (await metrics.indexResyncs.get()).values[0].value > resyncsBefore &&
+        service.status().synced,
+      5000,
+    );
     expect(service.index.rule('chem/2025/any')?.limit.qps).toBe(33);
     await etcd.put(`${P}rules/chem/2025/any`, ruleJson(34));
-    await waitFor('watch resumed after relist', () => service.index.rule('chem/2025/any')?.limit.qps === 34, 3000);
+    await waitFor(
+      'watch resumed after relist',
+      () => service.index.rule('chem/2025/any')?.limit.qps === 34,
+      3000,
+    );
   });
 
   it('keeps serving through an etcd outage, resumes, and picks up changes made meanwhile', async () => {
@@ -102,8 +128,16 @@ describe('RuleIndexService against a real etcd', () => {
 
     await etcd.resume();
     await etcd.put(`${P}rules/chem/2025/any`, ruleJson(35));
-    await waitFor('original instance caught up', () => service.index.rule('chem/2025/any')?.limit.qps === 35, 15_000);
-    await waitFor('restarted instance synced', () => restarted.status().synced && restarted.index.rule('chem/2025/any')?.limit.qps === 35, 15_000);
+    await waitFor(
+      'original instance caught up',
+      () => service.index.rule('chem/2025/any')?.limit.qps === 35,
+      15_000,
+    );
+    await waitFor(
+      'restarted instance synced',
+      () => restarted.status().synced && restarted.index.rule('chem/2025/any')?.limit.qps === 35,
+      15_000,
+    );
     await restarted.stop();
     await restartedStore.close();
   });

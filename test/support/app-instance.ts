@@ -9,7 +9,11 @@ import { createApp } from '../../src/app.factory';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { migrate } from '../../src/services/schema-migrator';
 
-export const TOKENS = { admin: 'admin-token-test', editor: 'editor-token-test', viewer: 'viewer-token-test' };
+export const TOKENS = {
+  admin: 'admin-token-test',
+  editor: 'editor-token-test',
+  viewer: 'viewer-token-test',
+};
 export const AUTH_TOKENS = `root:admin:${TOKENS.admin},ed:editor:${TOKENS.editor},vi:viewer:${TOKENS.viewer}`;
 export const bearer = (role: keyof typeof TOKENS): string => `Bearer ${TOKENS[role]}`;
 
@@ -31,7 +35,10 @@ export interface Instance {
 }
 
 /** One Rule Center application on an ephemeral port, against the given etcd. */
-export async function startInstance(etcdEndpoint: string, env: Record<string, string> = {}): Promise<Instance> {
+export async function startInstance(
+  etcdEndpoint: string,
+  env: Record<string, string> = {},
+): Promise<Instance> {
   const config = loadConfig({
     ETCD_ENDPOINTS: etcdEndpoint,
     AUTH_TOKENS,

@@ -36,26 +36,40 @@ export class EtcdServer {
     this.process = spawn(
       'etcd',
       [
-        '--name', 'default',
-        '--data-dir', this.dataDir,
-        '--listen-client-urls', this.endpoint,
-        '--advertise-client-urls', this.endpoint,
-        '--listen-peer-urls', peer,
-        '--initial-advertise-peer-urls', peer,
-        '--initial-cluster', `default=${peer}`,
-        '--max-txn-ops', '1024',
-        '--log-level', 'error',
+        '--name',
+        'default',
+        '--data-dir',
+        this.dataDir,
+        '--listen-client-urls',
+        this.endpoint,
+        '--advertise-client-urls',
+        this.endpoint,
+        '--listen-peer-urls',
+        peer,
+        '--initial-advertise-peer-urls',
+        peer,
+        '--initial-cluster',
+        `default=${peer}`,
+        '--max-txn-ops',
+        '1024',
+        '--log-level',
+        'error',
       ],
       { stdio: 'ignore' },
     );
-    await waitFor('etcd to answer', async () => {
-      try {
-        await this.ctl('endpoint', 'health');
-        return true;
-      } catch {
-        return false;
-      }
-    }, 20_000, 100);
+    await waitFor(
+      'etcd to answer',
+      async () => {
+        try {
+          await this.ctl('endpoint', 'health');
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      20_000,
+      100,
+    );
   }
 
   /** Stops the process (SIGKILL: an outage, not a graceful leave). */
@@ -76,9 +90,13 @@ export class EtcdServer {
 
   /** Runs etcdctl against this server; resolves with stdout. */
   async ctl(...args: string[]): Promise<string> {
-    const { stdout } = await run('etcdctl', ['--endpoints', this.endpoint, '--command-timeout=3s', ...args], {
-      env: { ...process.env, ETCDCTL_API: '3' },
-    });
+    const { stdout } = await run(
+      'etcdctl',
+      ['--endpoints', this.endpoint, '--command-timeout=3s', ...args],
+      {
+        env: { ...process.env, ETCDCTL_API: '3' },
+      },
+    );
     return stdout;
   }
 
@@ -88,7 +106,9 @@ export class EtcdServer {
 
   async revision(): Promise<number> {
     const out = await this.ctl('endpoint', 'status', '--write-out=json');
-    return Number((JSON.parse(out) as { Status: { header: { revision: number } } }[])[0].Status.header.revision);
+    return Number(
+      (JSON.parse(out) as { Status: { header: { revision: number } } }[])[0].Status.header.revision,
+    );
   }
 
   async compact(): Promise<number> {

@@ -1,5 +1,14 @@
 import { CallOptions } from '@grpc/grpc-js';
-import { Etcd3, ICompare, IRequestOp, CompareResult, CompareTarget, SortOrder, SortTarget, isRecoverableError } from 'etcd3';
+import {
+  Etcd3,
+  ICompare,
+  IRequestOp,
+  CompareResult,
+  CompareTarget,
+  SortOrder,
+  SortTarget,
+  isRecoverableError,
+} from 'etcd3';
 import { ConstantBackoff, ExponentialBackoff, handleWhen, noop, retry } from 'cockatiel';
 import { DomainError } from '../../domain/errors';
 import {
@@ -50,7 +59,9 @@ export class EtcdConfigStore extends ConfigStore {
     this.client = new Etcd3({
       hosts: options.endpoints,
       dialTimeout: timeout,
-      auth: options.username ? { username: options.username, password: options.password ?? '' } : undefined,
+      auth: options.username
+        ? { username: options.username, password: options.password ?? '' }
+        : undefined,
       defaultCallOptions: (context): CallOptions =>
         context.isStream ? {} : { deadline: Date.now() + timeout },
       // Keepalive detects half-dead connections; etcd refuses pings more often than every 5 s.
@@ -59,7 +70,10 @@ export class EtcdConfigStore extends ConfigStore {
         // One retry moves to another member of a cluster; the per-host breaker of the default
         // policy would keep refusing calls for 5 s after etcd is back, so it is off.
         host: () => noop,
-        global: retry(handleWhen(isRecoverableError), { maxAttempts: 1, backoff: new ConstantBackoff(50) }),
+        global: retry(handleWhen(isRecoverableError), {
+          maxAttempts: 1,
+          backoff: new ConstantBackoff(50),
+        }),
         // Reconnect the watch quickly after an outage (etcd3 types want a started backoff).
         watchBackoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 2_000 }).next(),
       },
@@ -87,10 +101,15 @@ export class EtcdConfigStore extends ConfigStore {
   async get(key: string): Promise<StoredEntry | undefined> {
     const response = await this.call('get', () => this.client.kv.range({ key: this.full(key) }));
     const kv = response.kvs[0];
-    return kv ? { key, value: kv.value.toString(), modRevision: Number(kv.mod_revision) } : undefined;
+    return kv
+      ? { key, value: kv.value.toString(), modRevision: Number(kv.mod_revision) }
+      : undefined;
   }
 
-  async list(prefix: string, options: ListOptions = {}): Promise<{ entries: StoredEntry[]; revision: number }> {
+  async list(
+    prefix: string,
+    options: ListOptions = {},
+  ): Promise<{ entries: StoredEntry[]; revision: number }> {
     const start = this.full(prefix);
     const response = await this.call('list', () =>
       this.client.kv.range({
@@ -114,7 +133,9 @@ export class EtcdConfigStore extends ConfigStore {
   }
 
   async commit(transaction: Transaction): Promise<CommitResult> {
-    const compare: ICompare[] = transaction.guards.map((g) => this.compareFor(this.full(g.key), g.expect));
+    const compare: ICompare[] = transaction.guards.map((g) =>
+      this.compareFor(this.full(g.key), g.expect),
+    );
     for (const { prefix, revision } of transaction.unchangedPrefixes ?? []) {
       const key = this.full(prefix);
       compare.push({
@@ -130,8 +151,12 @@ export class EtcdConfigStore extends ConfigStore {
         ? { request_delete_range: { key: this.full(w.key) } }
         : { request_put: { key: this.full(w.key), value: Buffer.from(w.value) } },
     );
-    const response = await this.call('txn', () => this.client.kv.txn({ compare, success, failure: [] }));
-    return response.succeeded ? { committed: true, revision: Number(response.header.revision) } : { committed: false };
+    const response = await this.call('txn', () =>
+      this.client.kv.txn({ compare, success, failure: [] }),
+    );
+    return response.succeeded
+      ? { committed: true, revision: Number(response.header.revision) }
+      : { committed: false };
   }
 
   private compareFor(key: Buffer, expect: Expectation): ICompare {
@@ -141,7 +166,12 @@ export class EtcdConfigStore extends ConfigStore {
       case 'present':
         return { key, target: CompareTarget.Version, result: CompareResult.Greater, version: 0 };
       case 'revision':
-        return { key, target: CompareTarget.Mod, result: CompareResult.Equal, mod_revision: expect.revision };
+        return {
+          key,
+          target: CompareTarget.Mod,
+          result: CompareResult.Equal,
+          mod_revision: expect.revision,
+        };
     }
   }
 

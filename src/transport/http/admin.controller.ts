@@ -3,7 +3,11 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Explanation } from '../../domain/rule-index';
 import { AuditPage, AuditService } from '../../services/audit.service';
 import { RuleIndexService } from '../../services/rule-index.service';
-import { ExportDocument, ImportReport, RuleTransferService } from '../../services/rule-transfer.service';
+import {
+  ExportDocument,
+  ImportReport,
+  RuleTransferService,
+} from '../../services/rule-transfer.service';
 import { ruleBodyOrThrow, windowSpecOrThrow } from '../../schema/stored-entry.codec';
 import { AuthenticatedRequest, RequireRole, actorOf } from './auth.guard';
 import { ImportDocumentDto } from './dto/import.dto';
@@ -38,7 +42,8 @@ export class AdminController {
       ...explanation,
       resource: q.resource,
       outcome: governing ? 'GOVERNED' : 'NO_RULE',
-      coreResource: !!governing && q.resource !== undefined && governing.coreResources.includes(q.resource),
+      coreResource:
+        !!governing && q.resource !== undefined && governing.coreResources.includes(q.resource),
     };
   }
 
@@ -52,15 +57,22 @@ export class AdminController {
   @Post('import')
   @RequireRole('admin')
   @HttpCode(200)
-  importAll(@Body() doc: ImportDocumentDto, @Query() q: ImportQueryDto, @Req() req: AuthenticatedRequest): Promise<ImportReport> {
-    const windows = (doc.windows ?? []).map((w, i) => ({ name: w.name, ...windowSpecOrThrow(w, `windows.${i}.`) }));
+  importAll(
+    @Body() doc: ImportDocumentDto,
+    @Query() q: ImportQueryDto,
+    @Req() req: AuthenticatedRequest,
+  ): Promise<ImportReport> {
+    const windows = (doc.windows ?? []).map((w, i) => ({
+      name: w.name,
+      ...windowSpecOrThrow(w, `windows.${i}.`),
+    }));
     const rules = (doc.rules ?? []).map((r, i) => ({
       department: r.department,
       grade: r.grade,
       window: r.window,
       ...ruleBodyOrThrow(r, `rules.${i}.`),
     }));
-    return this.transfer.importAll(windows, rules, q.dryRun === 'true', actorOf(req));
+    return this.transfer.importAll(windows, rules, actorOf(req), { dryRun: q.dryRun === 'true' });
   }
 
   /** Audit records, newest first. */

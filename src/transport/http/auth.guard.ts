@@ -1,4 +1,11 @@
-import { CanActivate, ExecutionContext, Injectable, SetMetadata, UnauthorizedException, ForbiddenException } from '@nestjs/common';
+import {
+  CanActivate,
+  ExecutionContext,
+  Injectable,
+  SetMetadata,
+  UnauthorizedException,
+  ForbiddenException,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { createHash } from 'node:crypto';
 import type { Request } from 'express';
@@ -35,12 +42,16 @@ export class AuthGuard implements CanActivate {
   }
 
   canActivate(context: ExecutionContext): boolean {
-    const role = this.reflector.getAllAndOverride<Role | undefined>(ROLE_KEY, [context.getHandler(), context.getClass()]);
+    const role = this.reflector.getAllAndOverride<Role | undefined>(ROLE_KEY, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
     if (!role) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const header = request.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match) throw new UnauthorizedException('missing bearer token: send "Authorization: Bearer <token>"');
+    if (!match)
+      throw new UnauthorizedException('missing bearer token: send "Authorization: Bearer <token>"');
     const caller = this.byDigest.get(digest(match[1]));
     if (!caller) throw new UnauthorizedException('unknown bearer token');
     if (RANK[caller.role] < RANK[role]) {

@@ -39,7 +39,12 @@ export function errorBody(exception: unknown): ErrorBody {
   if (exception instanceof DomainError) {
     const statusCode = STATUS[exception.code];
     const message = exception.details.length ? [...exception.details] : exception.message;
-    return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', code: exception.code, message };
+    return {
+      statusCode,
+      error: STATUS_CODES[statusCode] ?? 'Error',
+      code: exception.code,
+      message,
+    };
   }
   if (exception instanceof HttpException) {
     const statusCode = exception.getStatus();
@@ -47,21 +52,44 @@ export function errorBody(exception: unknown): ErrorBody {
     if (typeof response === 'object' && response !== null) {
       // Keep extra fields a handler chose to send (e.g. readiness details).
       const fields = response as Partial<ErrorBody> & Record<string, unknown>;
-      return { ...fields, statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message: fields.message ?? exception.message };
+      return {
+        ...fields,
+        statusCode,
+        error: STATUS_CODES[statusCode] ?? 'Error',
+        message: fields.message ?? exception.message,
+      };
     }
     return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message: exception.message };
   }
   const parser = exception as ParserError;
   if (parser?.type === 'entity.parse.failed') {
-    return { statusCode: 400, error: 'Bad Request', code: 'MALFORMED_JSON', message: `request body is not valid JSON: ${parser.message}` };
+    return {
+      statusCode: 400,
+      error: 'Bad Request',
+      code: 'MALFORMED_JSON',
+      message: `request body is not valid JSON: ${parser.message}`,
+    };
   }
   if (parser?.type === 'entity.too.large') {
-    return { statusCode: 413, error: 'Payload Too Large', code: 'BODY_TOO_LARGE', message: 'request body exceeds the configured limit (BODY_LIMIT_BYTES)' };
+    return {
+      statusCode: 413,
+      error: 'Payload Too Large',
+      code: 'BODY_TOO_LARGE',
+      message: 'request body exceeds the configured limit (BODY_LIMIT_BYTES)',
+    };
   }
   if (typeof parser?.status === 'number' && parser.status >= 400 && parser.status < 500) {
-    return { statusCode: parser.status, error: STATUS_CODES[parser.status] ?? 'Error', message: parser.message ?? 'bad request' };
+    return {
+      statusCode: parser.status,
+      error: STATUS_CODES[parser.status] ?? 'Error',
+      message: parser.message ?? 'bad request',
+    };
   }
-  return { statusCode: 500, error: 'Internal Server Error', message: 'unexpected error; see the service log' };
+  return {
+    statusCode: 500,
+    error: 'Internal Server Error',
+    message: 'unexpected error; see the service log',
+  };
 }
 
 /** The one place HTTP statuses are chosen: domain codes, Nest exceptions, parser errors. */
@@ -72,7 +100,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const body = errorBody(exception);
-    if (body.statusCode >= HttpStatus.INTERNAL_SERVER_ERROR && !(exception instanceof DomainError)) {
+    if (
+      body.statusCode >= HttpStatus.INTERNAL_SERVER_ERROR &&
+      !(exception instanceof DomainError)
+    ) {
       this.logger.error({ err: exception }, 'unhandled error in HTTP handler');
     }
     response.status(body.statusCode).json(body);

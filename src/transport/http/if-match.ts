@@ -4,7 +4,12 @@ import { DomainError } from '../../domain/errors';
 export function parseIfMatch(header: string | undefined): number | undefined {
   if (header === undefined || header.trim() === '') return undefined;
   const m = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(header);
-  if (!m) throw new DomainError('VALIDATION_FAILED', `If-Match must be a revision such as "42" (the ETag of GET); got ${header}`, [`If-Match must be a revision such as "42" (the ETag of GET); got ${header}`]);
+  if (!m)
+    throw new DomainError(
+      'VALIDATION_FAILED',
+      `If-Match must be a revision such as "42" (the ETag of GET); got ${header}`,
+      [`If-Match must be a revision such as "42" (the ETag of GET); got ${header}`],
+    );
   return Number(m[1]);
 }
 

@@ -26,7 +26,9 @@ export class OperationsController {
         {
           statusCode: 503,
           error: 'Service Unavailable',
-          message: [`etcd: not synced (${etcd.lastError ?? 'starting'}); serving rules from ${etcd.source} at revision ${etcd.revision}`],
+          message: [
+            `etcd: not synced (${etcd.lastError ?? 'starting'}); serving rules from ${etcd.source} at revision ${etcd.revision}`,
+          ],
           etcd,
         },
         HttpStatus.SERVICE_UNAVAILABLE,

@@ -1,4 +1,17 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Post,
+  Put,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Rule } from '../../domain/rule';
@@ -31,9 +44,17 @@ export class RulesController {
 
   @Post()
   @RequireRole('editor')
-  async create(@Body() dto: CreateRuleDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response): Promise<Rule> {
+  async create(
+    @Body() dto: CreateRuleDto,
+    @Req() req: AuthenticatedRequest,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<Rule> {
     const { department, grade, window } = dto;
-    const rule = await this.admin.createRule({ department, grade, window }, ruleBodyOrThrow(dto), actorOf(req));
+    const rule = await this.admin.createRule(
+      { department, grade, window },
+      ruleBodyOrThrow(dto),
+      actorOf(req),
+    );
     res.setHeader('ETag', etagOf(rule.revision));
     res.setHeader('Location', `/api/v1/rules/${department}/${grade}/${window}`);
     return rule;
@@ -48,7 +69,12 @@ export class RulesController {
     @Req() req: AuthenticatedRequest,
     @Res({ passthrough: true }) res: Response,
   ): Promise<Rule> {
-    const rule = await this.admin.replaceRule(id, ruleBodyOrThrow(dto), parseIfMatch(ifMatch), actorOf(req));
+    const rule = await this.admin.replaceRule(
+      id,
+      ruleBodyOrThrow(dto),
+      parseIfMatch(ifMatch),
+      actorOf(req),
+    );
     res.setHeader('ETag', etagOf(rule.revision));
     return rule;
   }
@@ -56,7 +82,11 @@ export class RulesController {
   @Delete(':department/:grade/:window')
   @RequireRole('editor')
   @HttpCode(204)
-  async remove(@Param() id: RuleIdentityDto, @Headers('if-match') ifMatch: string | undefined, @Req() req: AuthenticatedRequest): Promise<void> {
+  async remove(
+    @Param() id: RuleIdentityDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Req() req: AuthenticatedRequest,
+  ): Promise<void> {
     await this.admin.deleteRule(id, parseIfMatch(ifMatch), actorOf(req));
   }
 }

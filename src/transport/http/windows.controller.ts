@@ -1,4 +1,16 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Req, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Post,
+  Put,
+  Req,
+  Res,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { TimeWindow } from '../../domain/time-window';
@@ -23,7 +35,10 @@ export class WindowsController {
 
   @Get(':name')
   @RequireRole('viewer')
-  get(@Param() { name }: WindowNameParamDto, @Res({ passthrough: true }) res: Response): TimeWindow {
+  get(
+    @Param() { name }: WindowNameParamDto,
+    @Res({ passthrough: true }) res: Response,
+  ): TimeWindow {
     const window = this.admin.getWindow(name);
     res.setHeader('ETag', etagOf(window.revision));
     return window;
@@ -31,7 +46,11 @@ export class WindowsController {
 
   @Post()
   @RequireRole('editor')
-  async create(@Body() dto: CreateWindowDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response): Promise<TimeWindow> {
+  async create(
+    @Body() dto: CreateWindowDto,
+    @Req() req: AuthenticatedRequest,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<TimeWindow> {
     const window = await this.admin.createWindow(dto.name, windowSpecOrThrow(dto), actorOf(req));
     res.setHeader('ETag', etagOf(window.revision));
     res.setHeader('Location', `/api/v1/windows/${window.name}`);
@@ -47,7 +66,12 @@ export class WindowsController {
     @Req() req: AuthenticatedRequest,
     @Res({ passthrough: true }) res: Response,
   ): Promise<TimeWindow> {
-    const window = await this.admin.replaceWindow(name, windowSpecOrThrow(dto), parseIfMatch(ifMatch), actorOf(req));
+    const window = await this.admin.replaceWindow(
+      name,
+      windowSpecOrThrow(dto),
+      parseIfMatch(ifMatch),
+      actorOf(req),
+    );
     res.setHeader('ETag', etagOf(window.revision));
     return window;
   }
@@ -55,7 +79,11 @@ export class WindowsController {
   @Delete(':name')
   @RequireRole('editor')
   @HttpCode(204)
-  async remove(@Param() { name }: WindowNameParamDto, @Headers('if-match') ifMatch: string | undefined, @Req() req: AuthenticatedRequest): Promise<void> {
+  async remove(
+    @Param() { name }: WindowNameParamDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Req() req: AuthenticatedRequest,
+  ): Promise<void> {
     await this.admin.deleteWindow(name, parseIfMatch(ifMatch), actorOf(req));
   }
 }

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Quick start, command 2: installs what is missing, then type-checks, lints, checks the layering
+# and runs every test. Integration and e2e specs start their own etcd processes on free loopback
+# ports (test/support/etcd-server.ts), so nothing needs to be running beforehand.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib/local-services.sh
+
+ensure_node_modules
+ensure_etcd_binary
+ensure_redis_binary
+
+log "type-check"
+npx tsc --noEmit -p tsconfig.json
+log "lint"
+npx eslint --max-warnings 0 .
+log "layering (dependency-cruiser)"
+npx depcruise --config .dependency-cruiser.js src migrations
+log "tests"
+npx jest --runInBand --ci "$@"
