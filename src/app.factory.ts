@@ -19,6 +19,9 @@ export async function createApp(
   });
   app.useLogger(app.get(Logger));
   app.useBodyParser('json', { limit: config.bodyLimitBytes });
+  // Our ETags are etcd revisions (set by the handlers); Express's body hashes would mislead.
+  app.set('etag', false);
+  app.disable('x-powered-by');
   app.enableShutdownHooks();
   const openApi = new DocumentBuilder()
     .setTitle('Rule Center admin API')
