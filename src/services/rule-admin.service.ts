@@ -1,10 +1,10 @@
-import { AuditRecord, newAuditId } from '../domain/audit';
+import { AuditAction, AuditRecord, newAuditId } from '../domain/audit';
 import { DomainError } from '../domain/errors';
 import { KEYS } from '../domain/keys';
 import { Rule, RuleBody, RuleId, ruleKeyOf } from '../domain/rule';
 import { ANY_WINDOW, TimeWindow, TimeWindowSpec } from '../domain/time-window';
 import { ConfigStore, KeyGuard, StoredEntry, Write } from '../ports/config-store.port';
-import { encodeStored } from '../schema/stored-entry.codec';
+import { ServerFields, encodeStored } from '../schema/stored-entry.codec';
 import { LiveIndex } from './rule-index.service';
 
 export interface Page<T> {
@@ -23,6 +23,25 @@ export interface RuleFilter {
 
 export interface AdminOptions {
   writeVisibilityTimeoutMs: number;
+}
+
+type NotFoundCode = 'RULE_NOT_FOUND' | 'WINDOW_NOT_FOUND';
+
+/** What the generic document operations need to know about one rule or window. */
+interface Target {
+  key: string;
+  /** "rule cs/2023/fall", "window fall": used in messages. */
+  label: string;
+  notFound: NotFoundCode;
+  /** Guards beyond the key's own (a rule needs its window to exist). */
+  guards: KeyGuard[];
+  /** Why the guards beyond the key's own failed. */
+  explainGuards?: () => DomainError;
+}
+
+interface Written {
+  revision: number;
+  fields: ServerFields;
 }
 
 const parseStored = (entry: StoredEntry | undefined): Record<string, unknown> | null => {
@@ -63,13 +82,8 @@ export class RuleAdminService {
           (filter.grade === undefined || r.grade === filter.grade) &&
           (filter.window === undefined || r.window === filter.window),
       );
-    return {
-      items: all.slice(offset, offset + limit),
-      total: all.length,
-      offset,
-      limit,
-      revision: index.revision,
-    };
+    const items = all.slice(offset, offset + limit);
+    return { items, total: all.length, offset, limit, revision: index.revision };
   }
 
   getRule(id: RuleId): Rule {
@@ -79,38 +93,7 @@ export class RuleAdminService {
   }
 
   async createRule(id: RuleId, body: RuleBody, actor: string): Promise<Rule> {
-    const key = KEYS.rule(id);
-    const now = this.clock();
-    const fields = { createdAt: now.toISOString(), updatedAt: now.toISOString(), updatedBy: actor };
-    const value = encodeStored(body, fields);
-    const revision = await this.commitOrExplain(
-      [
-        { key, expect: { kind: 'absent' } },
-        { key: KEYS.window(id.window), expect: { kind: 'present' } },
-      ],
-      [
-        { key, value },
-        auditWrite(
-          {
-            actor,
-            action: 'create',
-            key,
-            before: null,
-            after: JSON.parse(value),
-            at: fields.createdAt,
-          },
-          now,
-        ),
-      ],
-      async () => {
-        if (await this.store.get(key))
-          return new DomainError(
-            'RULE_EXISTS',
-            `rule ${ruleKeyOf(id)} already exists; replace it with PUT and If-Match`,
-          );
-        return this.windowMissing(id.window);
-      },
-    );
+    const { revision, fields } = await this.create(this.ruleTarget(id), body, actor);
     return { ...id, ...body, revision, ...fields };
   }
 
@@ -120,53 +103,12 @@ export class RuleAdminService {
     ifMatch: number | undefined,
     actor: string,
   ): Promise<Rule> {
-    const key = KEYS.rule(id);
-    const current = await this.requireCurrent(
-      key,
-      ifMatch,
-      true,
-      () => `rule ${ruleKeyOf(id)} does not exist`,
-      'RULE_NOT_FOUND',
-    );
-    const before = parseStored(current);
-    const now = this.clock();
-    const fields = {
-      createdAt: typeof before?.createdAt === 'string' ? before.createdAt : now.toISOString(),
-      updatedAt: now.toISOString(),
-      updatedBy: actor,
-    };
-    const value = encodeStored(body, fields);
-    const revision = await this.commitOrExplain(
-      [
-        { key, expect: { kind: 'revision', revision: current.modRevision } },
-        { key: KEYS.window(id.window), expect: { kind: 'present' } },
-      ],
-      [
-        { key, value },
-        auditWrite(
-          { actor, action: 'replace', key, before, after: JSON.parse(value), at: fields.updatedAt },
-          now,
-        ),
-      ],
-      async () => {
-        const latest = await this.store.get(key);
-        if (!latest || latest.modRevision !== current.modRevision)
-          return this.conflict(key, latest);
-        return this.windowMissing(id.window);
-      },
-    );
+    const { revision, fields } = await this.replace(this.ruleTarget(id), body, ifMatch, actor);
     return { ...id, ...body, revision, ...fields };
   }
 
   async deleteRule(id: RuleId, ifMatch: number | undefined, actor: string): Promise<void> {
-    const key = KEYS.rule(id);
-    await this.deleteKey(
-      key,
-      ifMatch,
-      actor,
-      () => `rule ${ruleKeyOf(id)} does not exist`,
-      'RULE_NOT_FOUND',
-    );
+    await this.remove(this.ruleTarget(id), ifMatch, actor);
   }
 
   listWindows(): TimeWindow[] {
@@ -180,32 +122,7 @@ export class RuleAdminService {
   }
 
   async createWindow(name: string, spec: TimeWindowSpec, actor: string): Promise<TimeWindow> {
-    const key = KEYS.window(name);
-    const now = this.clock();
-    const fields = { createdAt: now.toISOString(), updatedAt: now.toISOString(), updatedBy: actor };
-    const value = encodeStored(spec, fields);
-    const revision = await this.commitOrExplain(
-      [{ key, expect: { kind: 'absent' } }],
-      [
-        { key, value },
-        auditWrite(
-          {
-            actor,
-            action: 'create',
-            key,
-            before: null,
-            after: JSON.parse(value),
-            at: fields.createdAt,
-          },
-          now,
-        ),
-      ],
-      async () =>
-        new DomainError(
-          'WINDOW_EXISTS',
-          `window ${name} already exists; replace it with PUT and If-Match`,
-        ),
-    );
+    const { revision, fields } = await this.create(this.windowTarget(name), spec, actor);
     return { name, ...spec, revision, ...fields };
   }
 
@@ -216,33 +133,7 @@ export class RuleAdminService {
     actor: string,
   ): Promise<TimeWindow> {
     this.refuseBuiltin(name, 'replaced');
-    const key = KEYS.window(name);
-    const current = await this.requireCurrent(
-      key,
-      ifMatch,
-      true,
-      () => `window ${name} does not exist`,
-      'WINDOW_NOT_FOUND',
-    );
-    const before = parseStored(current);
-    const now = this.clock();
-    const fields = {
-      createdAt: typeof before?.createdAt === 'string' ? before.createdAt : now.toISOString(),
-      updatedAt: now.toISOString(),
-      updatedBy: actor,
-    };
-    const value = encodeStored(spec, fields);
-    const revision = await this.commitOrExplain(
-      [{ key, expect: { kind: 'revision', revision: current.modRevision } }],
-      [
-        { key, value },
-        auditWrite(
-          { actor, action: 'replace', key, before, after: JSON.parse(value), at: fields.updatedAt },
-          now,
-        ),
-      ],
-      async () => this.conflict(key, await this.store.get(key)),
-    );
+    const { revision, fields } = await this.replace(this.windowTarget(name), spec, ifMatch, actor);
     return { name, ...spec, revision, ...fields };
   }
 
@@ -252,51 +143,34 @@ export class RuleAdminService {
    */
   async deleteWindow(name: string, ifMatch: number | undefined, actor: string): Promise<void> {
     this.refuseBuiltin(name, 'deleted');
-    const key = KEYS.window(name);
+    const target = this.windowTarget(name);
     for (let attempt = 0; attempt < 3; attempt++) {
-      const current = await this.requireCurrent(
-        key,
-        ifMatch,
-        false,
-        () => `window ${name} does not exist`,
-        'WINDOW_NOT_FOUND',
-      );
+      const current = await this.requireCurrent(target, ifMatch);
       const rules = await this.store.list(KEYS.rulesPrefix);
       const users = rules.entries
         .map((e) => e.key.slice(KEYS.rulesPrefix.length))
         .filter((k) => k.endsWith(`/${name}`));
       if (users.length) {
-        const shown =
-          users.slice(0, 10).join(', ') + (users.length > 10 ? `, … (${users.length} in all)` : '');
+        const more = users.length > 10 ? `, … (${users.length} in all)` : '';
         throw new DomainError(
           'WINDOW_IN_USE',
-          `window ${name} is used by rule(s) ${shown}; delete or move them first`,
+          `window ${name} is used by rule(s) ${users.slice(0, 10).join(', ')}${more}; delete or move them first`,
         );
       }
       const now = this.clock();
       const result = await this.store.commit({
-        guards: [{ key, expect: { kind: 'revision', revision: current.modRevision } }],
+        guards: [{ key: target.key, expect: { kind: 'revision', revision: current.modRevision } }],
         unchangedPrefixes: [{ prefix: KEYS.rulesPrefix, revision: rules.revision }],
         writes: [
-          { key, value: null },
-          auditWrite(
-            {
-              actor,
-              action: 'delete',
-              key,
-              before: parseStored(current),
-              after: null,
-              at: now.toISOString(),
-            },
-            now,
-          ),
+          { key: target.key, value: null },
+          this.audit('delete', target.key, current, null, actor, now),
         ],
       });
       if (result.committed) {
         await this.live.waitForRevision(result.revision, this.options.writeVisibilityTimeoutMs);
         return;
       }
-      // Either the window changed (conflict on the next pass) or some rule did: check again.
+      // The window changed (a conflict on the next pass) or some rule did: check again.
     }
     throw new DomainError(
       'REVISION_CONFLICT',
@@ -304,89 +178,169 @@ export class RuleAdminService {
     );
   }
 
-  private refuseBuiltin(name: string, verb: string): void {
-    if (name === ANY_WINDOW)
-      throw new DomainError('WINDOW_BUILTIN', `window "any" is built in and cannot be ${verb}`);
+  private ruleTarget(id: RuleId): Target {
+    return {
+      key: KEYS.rule(id),
+      label: `rule ${ruleKeyOf(id)}`,
+      notFound: 'RULE_NOT_FOUND',
+      guards: [{ key: KEYS.window(id.window), expect: { kind: 'present' } }],
+      explainGuards: () =>
+        new DomainError(
+          'WINDOW_MISSING',
+          `window: "${id.window}" does not exist; create it first (POST /api/v1/windows)`,
+        ),
+    };
   }
 
-  private async deleteKey(
-    key: string,
+  private windowTarget(name: string): Target {
+    return {
+      key: KEYS.window(name),
+      label: `window ${name}`,
+      notFound: 'WINDOW_NOT_FOUND',
+      guards: [],
+    };
+  }
+
+  private refuseBuiltin(name: string, verb: string): void {
+    if (name === ANY_WINDOW) {
+      throw new DomainError('WINDOW_BUILTIN', `window "any" is built in and cannot be ${verb}`);
+    }
+  }
+
+  private async create(
+    target: Target,
+    body: RuleBody | TimeWindowSpec,
+    actor: string,
+  ): Promise<Written> {
+    const now = this.clock();
+    const fields = { createdAt: now.toISOString(), updatedAt: now.toISOString(), updatedBy: actor };
+    const value = encodeStored(body, fields);
+    const revision = await this.commit(
+      target,
+      { kind: 'absent' },
+      [{ key: target.key, value }, this.audit('create', target.key, undefined, value, actor, now)],
+      async () => {
+        if (!(await this.store.get(target.key))) return undefined;
+        return new DomainError(
+          target.notFound === 'RULE_NOT_FOUND' ? 'RULE_EXISTS' : 'WINDOW_EXISTS',
+          `${target.label} already exists; replace it with PUT and If-Match`,
+        );
+      },
+    );
+    return { revision, fields };
+  }
+
+  private async replace(
+    target: Target,
+    body: RuleBody | TimeWindowSpec,
     ifMatch: number | undefined,
     actor: string,
-    missing: () => string,
-    missingCode: 'RULE_NOT_FOUND' | 'WINDOW_NOT_FOUND',
-  ): Promise<void> {
-    const current = await this.requireCurrent(key, ifMatch, false, missing, missingCode);
-    const now = this.clock();
-    await this.commitOrExplain(
-      [{ key, expect: { kind: 'revision', revision: current.modRevision } }],
-      [
-        { key, value: null },
-        auditWrite(
-          {
-            actor,
-            action: 'delete',
-            key,
-            before: parseStored(current),
-            after: null,
-            at: now.toISOString(),
-          },
-          now,
-        ),
-      ],
-      async () => this.conflict(key, await this.store.get(key)),
-    );
-  }
-
-  /** Reads the current entry and checks If-Match against it before any write is attempted. */
-  private async requireCurrent(
-    key: string,
-    ifMatch: number | undefined,
-    ifMatchRequired: boolean,
-    missing: () => string,
-    missingCode: 'RULE_NOT_FOUND' | 'WINDOW_NOT_FOUND',
-  ): Promise<StoredEntry> {
-    if (ifMatchRequired && ifMatch === undefined) {
+  ): Promise<Written> {
+    if (ifMatch === undefined) {
       throw new DomainError(
         'PRECONDITION_REQUIRED',
         'If-Match header with the revision you read (the ETag of GET) is required to replace',
       );
     }
-    const current = await this.store.get(key);
-    if (!current) throw new DomainError(missingCode, missing());
-    if (ifMatch !== undefined && current.modRevision !== ifMatch)
-      throw this.conflict(key, current, ifMatch);
+    const current = await this.requireCurrent(target, ifMatch);
+    const before = parseStored(current);
+    const now = this.clock();
+    const fields = {
+      createdAt: typeof before?.createdAt === 'string' ? before.createdAt : now.toISOString(),
+      updatedAt: now.toISOString(),
+      updatedBy: actor,
+    };
+    const value = encodeStored(body, fields);
+    const revision = await this.commit(
+      target,
+      { kind: 'revision', revision: current.modRevision },
+      [{ key: target.key, value }, this.audit('replace', target.key, current, value, actor, now)],
+      () => this.keyChanged(target, current.modRevision),
+    );
+    return { revision, fields };
+  }
+
+  private async remove(target: Target, ifMatch: number | undefined, actor: string): Promise<void> {
+    const current = await this.requireCurrent(target, ifMatch);
+    const now = this.clock();
+    await this.commit(
+      { ...target, guards: [] },
+      { kind: 'revision', revision: current.modRevision },
+      [
+        { key: target.key, value: null },
+        this.audit('delete', target.key, current, null, actor, now),
+      ],
+      () => this.keyChanged(target, current.modRevision),
+    );
+  }
+
+  /** Reads the current entry and checks If-Match against it before any write is attempted. */
+  private async requireCurrent(target: Target, ifMatch: number | undefined): Promise<StoredEntry> {
+    const current = await this.store.get(target.key);
+    if (!current) throw new DomainError(target.notFound, `${target.label} does not exist`);
+    if (ifMatch !== undefined && current.modRevision !== ifMatch) {
+      throw this.conflict(target, current.modRevision, ` (If-Match was ${ifMatch})`);
+    }
     return current;
   }
 
-  private conflict(key: string, latest: StoredEntry | undefined, expected?: number): DomainError {
-    if (!latest)
-      return new DomainError(
-        key.startsWith(KEYS.rulesPrefix) ? 'RULE_NOT_FOUND' : 'WINDOW_NOT_FOUND',
-        `${key} was deleted meanwhile`,
-      );
-    const yours = expected === undefined ? '' : ` (If-Match was ${expected})`;
+  /** After a failed commit: a DomainError if the key itself moved on, else undefined. */
+  private async keyChanged(target: Target, expected: number): Promise<DomainError | undefined> {
+    const latest = await this.store.get(target.key);
+    if (!latest) return new DomainError(target.notFound, `${target.label} was deleted meanwhile`);
+    return latest.modRevision === expected
+      ? undefined
+      : this.conflict(target, latest.modRevision, '');
+  }
+
+  private conflict(target: Target, revision: number, detail: string): DomainError {
     return new DomainError(
       'REVISION_CONFLICT',
-      `${key} is now at revision ${latest.modRevision}${yours}; read it again and reapply your change`,
+      `${target.label} is now at revision ${revision}${detail}; read it again and reapply your change`,
     );
   }
 
-  private windowMissing(window: string): DomainError {
-    return new DomainError(
-      'WINDOW_MISSING',
-      `window: "${window}" does not exist; create it first (POST /api/v1/windows)`,
-    );
+  private audit(
+    action: AuditAction,
+    key: string,
+    before: StoredEntry | undefined,
+    after: string | null,
+    actor: string,
+    now: Date,
+  ): Write {
+    const record = {
+      actor,
+      action,
+      key,
+      before: parseStored(before),
+      after: after === null ? null : (JSON.parse(after) as unknown),
+      at: now.toISOString(),
+    };
+    return auditWrite(record, now);
   }
 
-  /** Commits, waits until this instance's index shows the change, and returns its revision. */
-  private async commitOrExplain(
-    guards: KeyGuard[],
+  /**
+   * Commits the write guarded by the key's expectation and the target's own guards, waits until
+   * this instance's index shows it, and returns its revision. On failure, `keyProblem` says
+   * whether the key itself was the cause; otherwise the target's guards were.
+   */
+  private async commit(
+    target: Target,
+    expect: KeyGuard['expect'],
     writes: Write[],
-    explain: () => Promise<DomainError>,
+    keyProblem: () => Promise<DomainError | undefined>,
   ): Promise<number> {
-    const result = await this.store.commit({ guards, writes });
-    if (!result.committed) throw await explain();
+    const result = await this.store.commit({
+      guards: [{ key: target.key, expect }, ...target.guards],
+      writes,
+    });
+    if (!result.committed) {
+      throw (
+        (await keyProblem()) ??
+        target.explainGuards?.() ??
+        new DomainError('REVISION_CONFLICT', `${target.label} changed meanwhile; try again`)
+      );
+    }
     await this.live.waitForRevision(result.revision, this.options.writeVisibilityTimeoutMs);
     return result.revision;
   }
