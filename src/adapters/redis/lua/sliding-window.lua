@@ -1,0 +1,86 @@
+-- Exact sliding window ("sliding log"): at most LIMIT hits are admitted in ANY half-open interval
+-- of WINDOW ms, however it is aligned, across every instance. Each admission is one ZSET member
+-- scored by its Redis-clock time (ms with µs precision); the meta hash keeps the running total of
+-- hits in the window so a call never sums the log. Rejected calls change nothing.
+--
+-- KEYS[1]  ZSET  admissions: member "<seq>:<hits>", score = admission time in ms
+-- KEYS[2]  HASH  meta: n = hits inside the window, seq = last member sequence number
+-- ARGV[1]  LIMIT     hits admitted per window (>= 1)
+-- ARGV[2]  WINDOW    window length in ms
+-- ARGV[3]  HITS      hits this call asks for (>= 1)
+-- ARGV[4]  OVERDRAFT extra hits allowed past LIMIT (core resources under "degrade"); 0 = none
+-- Returns {admitted 0|1, over_limit 0|1, remaining, retry_after_ms, reset_after_ms}
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local hits = tonumber(ARGV[3])
+local overdraft = tonumber(ARGV[4])
+
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local cutoff = now - window
+
+local function hits_of(member)
+  return tonumber(string.match(member, ':(%d+)$'))
+end
+
+-- Forget admissions at or before now - WINDOW: they are outside every interval that holds now.
+local n = tonumber(redis.call('HGET', KEYS[2], 'n') or '0')
+if n > 0 then
+  local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', cutoff)
+  if #expired > 0 then
+    for i = 1, #expired do n = n - hits_of(expired[i]) end
+    if n < 0 then n = 0 end
+    redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', cutoff)
+    redis.call('HSET', KEYS[2], 'n', n)
+  end
+end
+
+local admitted, over = 0, 0
+if n + hits <= limit then
+  admitted = 1
+elseif overdraft > 0 and n + hits <= limit + overdraft then
+  admitted, over = 1, 1
+end
+
+if admitted == 1 then
+  local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
+  redis.call('ZADD', KEYS[1], now, seq .. ':' .. hits)
+  n = n + hits
+  redis.call('HSET', KEYS[2], 'n', n)
+  local ttl = math.ceil(window) + 1000
+  redis.call('PEXPIRE', KEYS[1], ttl)
+  redis.call('PEXPIRE', KEYS[2], ttl)
+end
+
+-- When could the same call pass? When the oldest admissions holding the excess have expired.
+local retry = 0
+if admitted == 0 then
+  local need = n + hits - limit
+  if hits > limit then
+    retry = window
+  else
+    local acc, from = 0, 0
+    while acc < need and retry == 0 do
+      local entries = redis.call('ZRANGE', KEYS[1], from, from + 63, 'WITHSCORES')
+      if #entries == 0 then break end
+      for i = 1, #entries, 2 do
+        acc = acc + hits_of(entries[i])
+        if acc >= need then
+          retry = math.max(1, math.ceil(tonumber(entries[i + 1]) + window - now))
+          break
+        end
+      end
+      from = from + 64
+    end
+  end
+end
+
+local reset = 0
+if n > 0 then
+  local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+  if #newest == 2 then reset = math.max(0, math.ceil(tonumber(newest[2]) + window - now)) end
+end
+
+local remaining = limit - n
+if remaining < 0 then remaining = 0 end
+return {admitted, over, remaining, retry, reset}

@@ -1,0 +1,45 @@
+-- Token bucket: refills RATE tokens per ms up to CAPACITY (the rule's burst); a call takes HITS
+-- tokens or, if there are not enough, nothing. Core resources under "degrade" may overdraw the
+-- bucket down to -OVERDRAFT (a debt repaid by later refill). Time is the Redis clock.
+--
+-- KEYS[1]  HASH  tokens = tokens after the last call (may be negative), ts = its time in ms
+-- ARGV[1]  CAPACITY  bucket size, the rule's burst (>= 1)
+-- ARGV[2]  RATE      refill in tokens per ms (qps / 1000)
+-- ARGV[3]  HITS      tokens this call asks for (>= 1)
+-- ARGV[4]  OVERDRAFT how far below zero a core resource may take the bucket; 0 = none
+-- Returns {admitted 0|1, over_limit 0|1, remaining, retry_after_ms, reset_after_ms}
+local capacity = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local hits = tonumber(ARGV[3])
+local overdraft = tonumber(ARGV[4])
+
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens = tonumber(state[1])
+local ts = tonumber(state[2])
+if tokens == nil or ts == nil then
+  tokens, ts = capacity, now
+end
+if now > ts then tokens = math.min(capacity, tokens + (now - ts) * rate) end
+
+local admitted, over = 0, 0
+if tokens >= hits then
+  admitted = 1
+elseif overdraft > 0 and tokens - hits >= -overdraft then
+  admitted, over = 1, 1
+end
+if admitted == 1 then tokens = tokens - hits end
+
+redis.call('HSET', KEYS[1], 'tokens', tokens, 'ts', now)
+-- Once the bucket would be full again the key carries no information: let it expire.
+redis.call('PEXPIRE', KEYS[1], math.ceil((capacity + overdraft) / rate) + 1000)
+
+local retry = 0
+if admitted == 0 then
+  if hits > capacity then retry = math.ceil(capacity / rate) else retry = math.max(1, math.ceil((hits - tokens) / rate)) end
+end
+local reset = math.ceil((capacity - tokens) / rate)
+local remaining = math.floor(math.max(tokens, 0))
+return {admitted, over, remaining, retry, reset}
