@@ -4,7 +4,13 @@ import { LoggerModule } from 'nestjs-pino';
 import { EtcdConfigStore } from './adapters/etcd/etcd-config.store';
 import { FileSnapshotStore } from './adapters/file/file-snapshot.store';
 import { AppConfig } from './config/app-config';
+import { RedisCounterStore } from './adapters/redis/redis-counter.store';
+import { LocalLimiter } from './domain/local-limiter';
 import { LifecycleService } from './lifecycle.service';
+import { CounterStore } from './ports/counter-store.port';
+import { DecisionService } from './services/decision.service';
+import { ReadinessService } from './services/readiness.service';
+import { GrpcServer } from './transport/grpc/grpc-server';
 import { MetricsService } from './observability/metrics.service';
 import { RootLogger } from './observability/root-logger';
 import { ConfigStore } from './ports/config-store.port';
@@ -93,6 +99,50 @@ export class AppModule {
                 maxTxnOps: config.etcdMaxTxnOps,
               },
               root.child('audit'),
+            ),
+        },
+        {
+          provide: CounterStore,
+          inject: [MetricsService],
+          useFactory: (metrics: MetricsService) =>
+            new RedisCounterStore({
+              url: config.redisUrl,
+              clusterNodes: config.redisClusterNodes,
+              timeoutMs: config.redisTimeoutMs,
+              keyPrefix: config.redisKeyPrefix,
+              onError: (operation) => metrics.redisErrors.inc({ operation }),
+            }),
+        },
+        {
+          provide: DecisionService,
+          inject: [RuleIndexService, CounterStore, MetricsService],
+          useFactory: (live: RuleIndexService, counters: CounterStore, metrics: MetricsService) =>
+            new DecisionService(live, counters, new LocalLimiter(Date.now), metrics.decisions, {
+              noRuleVerdict: config.noRuleVerdict,
+              maxHits: config.maxHits,
+              maxBatch: config.maxBatch,
+              maxAtSkewMs: config.atMaxSkewMs,
+            }),
+        },
+        {
+          provide: ReadinessService,
+          inject: [RuleIndexService, CounterStore, MetricsService],
+          useFactory: (live: RuleIndexService, counters: CounterStore, metrics: MetricsService) =>
+            new ReadinessService(live, counters, metrics),
+        },
+        {
+          provide: GrpcServer,
+          inject: [DecisionService, ReadinessService],
+          useFactory: (decisions: DecisionService, readiness: ReadinessService) =>
+            new GrpcServer(
+              {
+                host: config.grpcHost,
+                port: config.grpcPort,
+                maxMessageBytes: config.bodyLimitBytes,
+              },
+              decisions,
+              readiness,
+              root.child('grpc'),
             ),
         },
         LifecycleService,

@@ -1,38 +1,101 @@
-import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { ConfigStore } from './ports/config-store.port';
-import { AuditService } from './services/audit.service';
-import { RuleIndexService } from './services/rule-index.service';
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { hostname } from 'node:os';
+import { AppConfig } from './config/app-config';
+import { KEYS } from './domain/keys';
 import { RootLogger } from './observability/root-logger';
+import { ConfigStore } from './ports/config-store.port';
+import { CounterStore } from './ports/counter-store.port';
+import { AuditService } from './services/audit.service';
+import { ReadinessService } from './services/readiness.service';
+import { RuleIndexService } from './services/rule-index.service';
+import { GrpcServer } from './transport/grpc/grpc-server';
 
 const AUDIT_PRUNE_INTERVAL_MS = 60_000;
+const REGISTER_RETRY_MS = 2_000;
 
-/** Starts the rule index before the ports open and stops everything in order on shutdown. */
+/**
+ * Start order: rules first (so no decision is made on an empty index), then the instance
+ * registration, readiness probes and the gRPC port. Shutdown: report not ready, drain gRPC,
+ * then release etcd and Redis.
+ */
 @Injectable()
-export class LifecycleService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class LifecycleService
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private pruneTimer?: NodeJS.Timeout;
+  private registration?: { close(): Promise<void> };
+  private stopped = false;
+  private readonly logger;
 
   constructor(
+    private readonly config: AppConfig,
     private readonly live: RuleIndexService,
     private readonly audit: AuditService,
     private readonly store: ConfigStore,
-    private readonly root: RootLogger,
-  ) {}
+    private readonly counters: CounterStore,
+    private readonly readiness: ReadinessService,
+    private readonly grpc: GrpcServer,
+    root: RootLogger,
+  ) {
+    this.logger = root.child('lifecycle');
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.live.start();
+    this.readiness.start();
+    await this.grpc.start();
+    void this.register();
     this.pruneTimer = setInterval(() => {
       this.audit
         .prune()
         .catch((error: unknown) =>
-          this.root.logger.warn({ err: String(error) }, 'audit pruning failed; will retry'),
+          this.logger.warn({ err: String(error) }, 'audit pruning failed; will retry'),
         );
     }, AUDIT_PRUNE_INTERVAL_MS);
     this.pruneTimer.unref();
   }
 
+  async beforeApplicationShutdown(): Promise<void> {
+    this.readiness.markShuttingDown();
+    await this.grpc.stop(this.config.shutdownGraceMs);
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.pruneTimer);
+    this.readiness.stop();
+    await this.registration?.close();
     await this.live.stop();
     await this.store.close();
+    await this.counters.close();
+  }
+
+  /** instances/{id} on an etcd lease: peers count each other for the fail-open share. */
+  private async register(): Promise<void> {
+    const value = JSON.stringify({
+      host: hostname(),
+      grpcPort: this.grpc.port || this.config.grpcPort,
+      httpPort: this.config.httpPort,
+      startedAt: new Date().toISOString(),
+      version: this.config.version,
+    });
+    while (!this.stopped) {
+      try {
+        this.registration = await this.store.registerEphemeral(
+          KEYS.instance(this.config.instanceId),
+          value,
+          this.config.instanceTtlSeconds,
+        );
+        return;
+      } catch (error) {
+        this.logger.warn({ err: String(error) }, 'instance registration failed; retrying');
+        await new Promise((r) => setTimeout(r, REGISTER_RETRY_MS).unref());
+      }
+    }
   }
 }

@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { version } from '../../package.json';
 import { plainToInstance } from 'class-transformer';
 import { IsIn, IsInt, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
@@ -32,6 +35,23 @@ export class AppConfig {
   auditRetentionDays!: number;
   /** How long a write waits for this instance's index to show it before answering. */
   writeVisibilityTimeoutMs!: number;
+  grpcHost!: string;
+  grpcPort!: number;
+  redisUrl!: string;
+  /** host:port seeds of a Redis Cluster; empty = single Redis at redisUrl. */
+  redisClusterNodes!: string[];
+  redisTimeoutMs!: number;
+  redisKeyPrefix!: string;
+  noRuleVerdict!: 'ALLOW' | 'REJECT';
+  maxHits!: number;
+  maxBatch!: number;
+  atMaxSkewMs!: number;
+  instanceId!: string;
+  /** Seconds an instance's registration outlives it (etcd lease TTL). */
+  instanceTtlSeconds!: number;
+  shutdownGraceMs!: number;
+  /** This build's version (package.json), shown in the instance registry. */
+  version!: string;
 }
 
 export class ConfigError extends Error {
@@ -63,6 +83,26 @@ class Environment {
   @IsInt() @Min(0) AUDIT_RETENTION_COUNT = 10_000;
   @IsInt() @Min(0) AUDIT_RETENTION_DAYS = 90;
   @IsInt() @Min(0) @Max(60_000) WRITE_VISIBILITY_TIMEOUT_MS = 2000;
+  @IsString() GRPC_HOST = '0.0.0.0';
+  @IsInt() @Min(0) @Max(65535) GRPC_PORT = 9090;
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must look like redis://host:port' })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+  @IsString() REDIS_CLUSTER_NODES = '';
+  @IsInt() @Min(1) @Max(10_000) REDIS_TIMEOUT_MS = 100;
+  @Matches(/^[A-Za-z0-9:_.-]{0,32}$/, {
+    message: 'REDIS_KEY_PREFIX must be at most 32 of A-Z a-z 0-9 : _ . -',
+  })
+  REDIS_KEY_PREFIX = 'rc:';
+  @IsIn(['ALLOW', 'REJECT']) NO_RULE_VERDICT = 'ALLOW';
+  @IsInt() @Min(1) @Max(1_000_000) MAX_HITS = 1000;
+  @IsInt() @Min(1) @Max(10_000) MAX_BATCH = 1000;
+  @IsInt() @Min(0) AT_MAX_SKEW_MS = 366 * 86_400_000;
+  @Matches(/^[A-Za-z0-9._-]{0,64}$/, {
+    message: 'INSTANCE_ID must be at most 64 of A-Z a-z 0-9 . _ -',
+  })
+  INSTANCE_ID = '';
+  @IsInt() @Min(2) @Max(300) INSTANCE_TTL_SECONDS = 10;
+  @IsInt() @Min(0) @Max(600_000) SHUTDOWN_GRACE_MS = 10_000;
 }
 
 const INTEGER = /^-?\d+$/;
@@ -124,6 +164,13 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       problems.push(`ETCD_ENDPOINTS: "${endpoint}" must look like http://host:port`);
   }
   const apiTokens = parseTokens(parsed.AUTH_TOKENS, problems);
+  const clusterNodes = parsed.REDIS_CLUSTER_NODES.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const node of clusterNodes) {
+    if (!/^[^\s:]+:\d{1,5}$/.test(node))
+      problems.push(`REDIS_CLUSTER_NODES: "${node}" must look like host:port`);
+  }
   if (problems.length) throw new ConfigError(problems);
   return Object.assign(new AppConfig(), {
     httpHost: parsed.HTTP_HOST,
@@ -142,5 +189,20 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     auditRetentionCount: parsed.AUDIT_RETENTION_COUNT,
     auditRetentionDays: parsed.AUDIT_RETENTION_DAYS,
     writeVisibilityTimeoutMs: parsed.WRITE_VISIBILITY_TIMEOUT_MS,
+    grpcHost: parsed.GRPC_HOST,
+    grpcPort: parsed.GRPC_PORT,
+    redisUrl: parsed.REDIS_URL,
+    redisClusterNodes: clusterNodes,
+    redisTimeoutMs: parsed.REDIS_TIMEOUT_MS,
+    redisKeyPrefix: parsed.REDIS_KEY_PREFIX,
+    noRuleVerdict: parsed.NO_RULE_VERDICT as 'ALLOW' | 'REJECT',
+    maxHits: parsed.MAX_HITS,
+    maxBatch: parsed.MAX_BATCH,
+    atMaxSkewMs: parsed.AT_MAX_SKEW_MS,
+    instanceId:
+      parsed.INSTANCE_ID || `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    instanceTtlSeconds: parsed.INSTANCE_TTL_SECONDS,
+    shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
+    version,
   });
 }

@@ -24,27 +24,37 @@ export const MAX_CLIENT_ID_BYTES = 256;
  * Cheap hand checks for the hot path (no class-transformer per call). Returns the input, or
  * the problems, each naming its field (prefixed with `path`, e.g. "requests[3].").
  */
-export function parseDecideRequest(raw: RawDecideRequest, limits: DecideLimits, nowMs: number, path = ''): DecideInput | string[] {
+export function parseDecideRequest(
+  raw: RawDecideRequest,
+  limits: DecideLimits,
+  nowMs: number,
+  path = '',
+): DecideInput | string[] {
   const problems: string[] = [];
   const token = (field: 'department' | 'grade') => {
     const value = raw[field];
     if (value === undefined || value === '') problems.push(`${path}${field} is required`);
     else if (!TOKEN_PATTERN.test(value)) {
-      problems.push(`${path}${field} must match ^[a-z0-9][a-z0-9_-]{0,63}$ (lower-case letters, digits, "_" and "-", at most 64 characters)`);
+      problems.push(
+        `${path}${field} must match ^[a-z0-9][a-z0-9_-]{0,63}$ (lower-case letters, digits, "_" and "-", at most 64 characters)`,
+      );
     }
     return value ?? '';
   };
   const department = token('department');
   const grade = token('grade');
   const resource = raw.resource ?? '';
-  if (resource !== '' && !RESOURCE.test(resource)) problems.push(`${path}resource must be 1–128 printable characters without spaces`);
+  if (resource !== '' && !RESOURCE.test(resource))
+    problems.push(`${path}resource must be 1–128 printable characters without spaces`);
   const clientId = raw.client_id ?? '';
   if (clientId.length > MAX_CLIENT_ID_BYTES || Buffer.byteLength(clientId) > MAX_CLIENT_ID_BYTES) {
     problems.push(`${path}client_id must be at most ${MAX_CLIENT_ID_BYTES} bytes`);
   }
   const hits = raw.hits ?? 1;
   if (!Number.isInteger(hits) || hits < 1 || hits > limits.maxHits) {
-    problems.push(`${path}hits must be between 1 and ${limits.maxHits} (unset means 1); got ${hits}`);
+    problems.push(
+      `${path}hits must be between 1 and ${limits.maxHits} (unset means 1); got ${hits}`,
+    );
   }
   let atMs = nowMs;
   if (raw.at) {

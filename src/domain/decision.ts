@@ -1,7 +1,8 @@
 import { Rule, ruleKeyOf, windowBudget } from './rule';
 
 export type Verdict = 'ALLOW' | 'REJECT' | 'DEGRADE';
-export type Reason = 'OK' | 'RATE_LIMITED' | 'CIRCUIT_OPEN' | 'NO_RULE' | 'SHADOW' | 'STORE_UNAVAILABLE';
+export type Reason =
+  'OK' | 'RATE_LIMITED' | 'CIRCUIT_OPEN' | 'NO_RULE' | 'SHADOW' | 'STORE_UNAVAILABLE';
 export type BreakerStateName = 'CLOSED' | 'OPEN' | 'HALF_OPEN' | 'DISABLED';
 
 /** A validated decision request. */
@@ -78,7 +79,12 @@ export function planCount(rule: Rule, input: DecideInput): CountPlan {
 const breakerOf = (rule: Rule): BreakerStateName => (rule.breaker.enabled ? 'CLOSED' : 'DISABLED');
 
 /** Turns a count into the answer, applying onExceed and shadow. */
-export function decisionFromCount(rule: Rule, input: DecideInput, count: CountResult, rulesRevision: number): Decision {
+export function decisionFromCount(
+  rule: Rule,
+  input: DecideInput,
+  count: CountResult,
+  rulesRevision: number,
+): Decision {
   const base = {
     rule: ruleKeyOf(rule),
     limit: limitOf(rule),
@@ -101,13 +107,21 @@ export function decisionFromCount(rule: Rule, input: DecideInput, count: CountRe
   } else if (rule.onExceed === 'degrade') {
     verdict = 'DEGRADE';
     reason = 'RATE_LIMITED';
-    detail = isCore(rule, input.resource) ? 'over the hard cap for core resources' : 'over the limit: serve the fallback';
+    detail = isCore(rule, input.resource)
+      ? 'over the hard cap for core resources'
+      : 'over the limit: serve the fallback';
   } else {
     verdict = 'REJECT';
     reason = 'RATE_LIMITED';
   }
   if (rule.shadow) {
-    return { ...base, verdict: 'ALLOW', reason: 'SHADOW', retryAfterMs: 0, detail: `shadow rule: would ${verdict} (${reason})${detail ? `: ${detail}` : ''}` };
+    return {
+      ...base,
+      verdict: 'ALLOW',
+      reason: 'SHADOW',
+      retryAfterMs: 0,
+      detail: `shadow rule: would ${verdict} (${reason})${detail ? `: ${detail}` : ''}`,
+    };
   }
   return { ...base, verdict, reason, detail };
 }
@@ -131,7 +145,11 @@ export function noRuleDecision(verdict: 'ALLOW' | 'REJECT', rulesRevision: numbe
  * Redis could not answer in time. failMode "closed" rejects; "open" lets the in-process limiter
  * (this instance's share of the limit) decide. Either way the reason says so.
  */
-export function storeUnavailableDecision(rule: Rule, locallyAdmitted: boolean | undefined, rulesRevision: number): Decision {
+export function storeUnavailableDecision(
+  rule: Rule,
+  locallyAdmitted: boolean | undefined,
+  rulesRevision: number,
+): Decision {
   const admitted = rule.failMode === 'open' && locallyAdmitted === true;
   const verdict: Verdict = rule.shadow || admitted ? 'ALLOW' : 'REJECT';
   return {

@@ -13,4 +13,5 @@ export const KEYS = {
   rule: (id: RuleId): string => `rules/${ruleKeyOf(id)}`,
   window: (name: string): string => `windows/${name}`,
   audit: (id: string): string => `audit/${id}`,
+  instance: (id: string): string => `instances/${id}`,
 } as const;

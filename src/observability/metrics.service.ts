@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { DecisionMetrics } from './decision-metrics';
 
 /** One prom-client registry per process; every metric of DESIGN §4 is declared here. */
 @Injectable()
@@ -49,6 +50,24 @@ export class MetricsService {
     help: 'Full relists of the etcd prefix (start, compaction, lost watch)',
     registers: [this.registry],
   });
+
+  readonly redisErrors = new Counter({
+    name: 'rulecenter_redis_errors_total',
+    help: 'Failed Redis calls (timeouts, refused connections), by operation',
+    labelNames: ['operation'] as const,
+    registers: [this.registry],
+  });
+  readonly redisReachable = new Gauge({
+    name: 'rulecenter_redis_reachable',
+    help: '1 while the last Redis health ping succeeded, else 0',
+    registers: [this.registry],
+  });
+  readonly instancesKnown = new Gauge({
+    name: 'rulecenter_instances_known',
+    help: 'Live Rule Center instances registered in etcd (the fail-open share divisor)',
+    registers: [this.registry],
+  });
+  readonly decisions = new DecisionMetrics(this.registry);
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });

@@ -75,6 +75,15 @@ export abstract class ConfigStore {
   abstract commit(transaction: Transaction): Promise<CommitResult>;
   /** Watches every key under the whole prefix from `fromRevision` (inclusive). */
   abstract watch(fromRevision: number, handlers: ChangeFeedHandlers): Promise<ChangeFeed>;
+  /**
+   * Writes a key that lives only while this process does (an etcd lease kept alive in the
+   * background, re-granted if lost). Resolves once the key is written.
+   */
+  abstract registerEphemeral(
+    key: string,
+    value: string,
+    ttlSeconds: number,
+  ): Promise<{ close(): Promise<void> }>;
   /** A cheap read that proves the store answers; resolves with its current revision. */
   abstract ping(): Promise<number>;
   abstract close(): Promise<void>;

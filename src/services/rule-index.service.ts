@@ -58,6 +58,8 @@ export class RuleIndexService implements LiveIndex {
     timer: NodeJS.Timeout;
   }>();
   private readonly rejectedRevisions = new Map<string, number>();
+  /** Keys under instances/: the live Rule Center instances (etcd leases). */
+  private readonly instances = new Set<string>();
 
   constructor(
     private readonly store: ConfigStore,
@@ -69,6 +71,11 @@ export class RuleIndexService implements LiveIndex {
 
   get index(): RuleIndex {
     return this.current;
+  }
+
+  /** Live instances known from etcd (at least this one): the divisor of the fail-open share. */
+  get instanceCount(): number {
+    return Math.max(1, this.instances.size);
   }
 
   status(): IndexStatus {
@@ -162,6 +169,12 @@ export class RuleIndexService implements LiveIndex {
     assertSchemaSupported((await readSchemaVersion(this.store)).version);
     const rules = await this.store.list(KEYS.rulesPrefix);
     const windows = await this.store.list(KEYS.windowsPrefix, { atRevision: rules.revision });
+    const instances = await this.store.list(KEYS.instancesPrefix, {
+      atRevision: rules.revision,
+      keysOnly: true,
+    });
+    this.instances.clear();
+    for (const entry of instances.entries) this.instances.add(entry.key);
     const previous = this.current;
     this.accepted.clear();
     const changes = this.decodeAll([...windows.entries, ...rules.entries], 'list', previous);
@@ -224,6 +237,11 @@ export class RuleIndexService implements LiveIndex {
   }
 
   private applyEvents(events: ChangeEvent[]): void {
+    for (const event of events) {
+      if (!event.key.startsWith(KEYS.instancesPrefix)) continue;
+      if (event.value === null) this.instances.delete(event.key);
+      else this.instances.add(event.key);
+    }
     const changes = this.decodeAll(events, 'watch', this.current);
     const revision = Math.max(...events.map((e) => e.modRevision));
     this.swap(this.current.withChanges(changes, revision), 'etcd');

@@ -84,14 +84,12 @@ export class RuleTransferService {
         .windows()
         .filter((w) => w.name !== ANY_WINDOW)
         .map((w) => ({ name: w.name, ...pick(w, WINDOW_KEYS) })),
-      rules: index
-        .rules()
-        .map((r) => ({
-          department: r.department,
-          grade: r.grade,
-          window: r.window,
-          ...pick(r, RULE_BODY_KEYS),
-        })),
+      rules: index.rules().map((r) => ({
+        department: r.department,
+        grade: r.grade,
+        window: r.window,
+        ...pick(r, RULE_BODY_KEYS),
+      })),
     };
   }
 

@@ -1,4 +1,5 @@
 import { EtcdServer } from '../support/etcd-server';
+import { RedisServer } from '../support/redis-server';
 import { Instance, bearer, migrateEtcd, startInstance } from '../support/app-instance';
 
 const P = '/rulecenter/v1/';
@@ -12,14 +13,16 @@ const rule = (extra: Record<string, unknown> = {}) => ({
 
 describe('REST admin API (e2e, real etcd)', () => {
   let etcd: EtcdServer;
+  let redis: RedisServer;
   let rc: Instance;
   /** The whole etcd prefix as text: proves a rejected request wrote nothing. */
   const dump = () => etcd.ctl('get', '--prefix', P);
 
   beforeAll(async () => {
     etcd = await EtcdServer.start();
+    redis = await RedisServer.start();
     await migrateEtcd(etcd.endpoint);
-    rc = await startInstance(etcd.endpoint, {
+    rc = await startInstance(etcd.endpoint, redis.url, {
       BODY_LIMIT_BYTES: String(1024 * 1024),
       ETCD_MAX_TXN_OPS: '20',
     });
@@ -27,6 +30,7 @@ describe('REST admin API (e2e, real etcd)', () => {
   afterAll(async () => {
     await rc.close();
     await etcd.destroy();
+    await redis.stop();
   });
 
   describe('auth', () => {

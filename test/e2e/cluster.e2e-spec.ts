@@ -1,4 +1,5 @@
 import { EtcdServer } from '../support/etcd-server';
+import { RedisServer } from '../support/redis-server';
 import { Instance, bearer, migrateEtcd, startInstance, storeFor } from '../support/app-instance';
 import { sleep, waitFor } from '../support/ports';
 import { migrate } from '../../src/services/schema-migrator';
@@ -7,19 +8,22 @@ const P = '/rulecenter/v1/';
 
 describe('several instances on one etcd, and etcd outages (e2e)', () => {
   let etcd: EtcdServer;
+  let redis: RedisServer;
   let a: Instance;
   let b: Instance;
 
   beforeAll(async () => {
     etcd = await EtcdServer.start();
+    redis = await RedisServer.start();
     await migrateEtcd(etcd.endpoint);
-    a = await startInstance(etcd.endpoint);
-    b = await startInstance(etcd.endpoint);
+    a = await startInstance(etcd.endpoint, redis.url);
+    b = await startInstance(etcd.endpoint, redis.url);
   });
   afterAll(async () => {
     await a.close();
     await b.close();
     await etcd.destroy();
+    await redis.stop();
   });
 
   const explainQps = async (rc: Instance, department: string): Promise<number | undefined> => {
@@ -72,7 +76,7 @@ describe('several instances on one etcd, and etcd outages (e2e)', () => {
     // Restart B while etcd is down: it comes back with the rules from its snapshot.
     const snapshotPath = b.config.snapshotPath;
     await b.close();
-    b = await startInstance(etcd.endpoint, { SNAPSHOT_PATH: snapshotPath });
+    b = await startInstance(etcd.endpoint, redis.url, { SNAPSHOT_PATH: snapshotPath });
     expect(await explainQps(b, 'cs')).toBe(50);
 
     await etcd.resume();
@@ -105,10 +109,15 @@ describe('several instances on one etcd, and etcd outages (e2e)', () => {
 
 describe('migrations and schema versions (e2e)', () => {
   let etcd: EtcdServer;
+  let redis: RedisServer;
   beforeAll(async () => {
     etcd = await EtcdServer.start();
+    redis = await RedisServer.start();
   });
-  afterAll(async () => etcd.destroy());
+  afterAll(async () => {
+    await etcd.destroy();
+    await redis.stop();
+  });
 
   it('applies once even when two runners race, and is idempotent', async () => {
     const s1 = storeFor(etcd.endpoint);
@@ -126,11 +135,11 @@ describe('migrations and schema versions (e2e)', () => {
 
   it('refuses to start on a schema newer than it knows, and on an unmigrated one', async () => {
     await etcd.put(`${P}meta/schema_version`, '99');
-    await expect(startInstance(etcd.endpoint)).rejects.toThrow(
+    await expect(startInstance(etcd.endpoint, redis.url)).rejects.toThrow(
       /schema version 99, newer than this build knows/,
     );
     await etcd.ctl('del', `${P}meta/schema_version`);
-    await expect(startInstance(etcd.endpoint)).rejects.toThrow(/run "npm run migrate" first/);
+    await expect(startInstance(etcd.endpoint, redis.url)).rejects.toThrow(/run "npm run migrate" first/);
     await sleep(10);
   });
 });

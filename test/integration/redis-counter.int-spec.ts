@@ -56,7 +56,7 @@ describe('Redis counter scripts against a real Redis', () => {
         while (Date.now() < deadline) {
           const r = await store.consume(sw('c/1/any', limit, windowMs));
           if (r.admitted) {
-            const entries = await raw.zrange('rc:{c/1/any}:sw', 0, -1, 'WITHSCORES');
+            const entries = await raw.zrange('rc:{c/1/any}:sw', '0', '-1', 'WITHSCORES');
             for (let i = 0; i < entries.length; i += 2) scores.set(entries[i], Number(entries[i + 1]));
           }
           await sleep(Math.random() * 4);

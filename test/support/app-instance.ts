@@ -8,6 +8,8 @@ import { EtcdConfigStore } from '../../src/adapters/etcd/etcd-config.store';
 import { createApp } from '../../src/app.factory';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { migrate } from '../../src/services/schema-migrator';
+import { GrpcServer } from '../../src/transport/grpc/grpc-server';
+import { DecisionClient, decisionClient } from './grpc-client';
 
 export const TOKENS = {
   admin: 'admin-token-test',
@@ -30,6 +32,9 @@ export async function migrateEtcd(endpoint: string): Promise<void> {
 export interface Instance {
   app: INestApplication;
   config: AppConfig;
+  grpcPort: number;
+  /** A new gRPC DecisionService client on this instance (close it when done). */
+  grpc: () => DecisionClient;
   http: () => TestAgent;
   close(): Promise<void>;
 }
@@ -37,10 +42,15 @@ export interface Instance {
 /** One Rule Center application on an ephemeral port, against the given etcd. */
 export async function startInstance(
   etcdEndpoint: string,
+  redisUrl: string,
   env: Record<string, string> = {},
 ): Promise<Instance> {
   const config = loadConfig({
     ETCD_ENDPOINTS: etcdEndpoint,
+    REDIS_URL: redisUrl,
+    GRPC_HOST: '127.0.0.1',
+    GRPC_PORT: '0',
+    SHUTDOWN_GRACE_MS: '2000',
     AUTH_TOKENS,
     LOG_LEVEL: 'silent',
     HTTP_HOST: '127.0.0.1',
@@ -58,9 +68,12 @@ export async function startInstance(
     throw error;
   }
   const server = app.getHttpServer();
+  const grpcPort = app.get(GrpcServer).port;
   return {
     app,
     config,
+    grpcPort,
+    grpc: () => decisionClient(grpcPort),
     http: () => request(server),
     close: () => app.close(),
   };

@@ -209,6 +209,35 @@ export class EtcdConfigStore extends ConfigStore {
     };
   }
 
+  async registerEphemeral(
+    key: string,
+    value: string,
+    ttlSeconds: number,
+  ): Promise<{ close(): Promise<void> }> {
+    let closed = false;
+    let lease = this.client.lease(ttlSeconds);
+    const register = async (): Promise<void> => {
+      await this.call('lease', () => lease.put(this.full(key)).value(value).exec());
+      lease.on('lost', (error) => {
+        // Expired during an outage: grant a new lease and write the key again once etcd answers.
+        this.options.onError?.('lease', error);
+        if (closed) return;
+        lease = this.client.lease(ttlSeconds);
+        const retry = (): void => {
+          if (!closed) register().catch(() => setTimeout(retry, 1000).unref());
+        };
+        retry();
+      });
+    };
+    await register();
+    return {
+      close: async () => {
+        closed = true;
+        await lease.revoke().catch(() => undefined);
+      },
+    };
+  }
+
   async ping(): Promise<number> {
     const response = await this.call('ping', () =>
       this.client.kv.range({ key: this.full('meta/schema_version'), keys_only: true }),

@@ -7,8 +7,21 @@ import { CounterStore } from '../../ports/counter-store.port';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    rcSlidingWindow(log: string, meta: string, limit: number, windowMs: number, hits: number, overdraft: number): Result<number[], Context>;
-    rcTokenBucket(bucket: string, capacity: number, ratePerMs: number, hits: number, overdraft: number): Result<number[], Context>;
+    rcSlidingWindow(
+      log: string,
+      meta: string,
+      limit: number,
+      windowMs: number,
+      hits: number,
+      overdraft: number,
+    ): Result<number[], Context>;
+    rcTokenBucket(
+      bucket: string,
+      capacity: number,
+      ratePerMs: number,
+      hits: number,
+      overdraft: number,
+    ): Result<number[], Context>;
   }
 }
 
@@ -56,7 +69,12 @@ export class RedisCounterStore extends CounterStore {
             const [host, port] = n.split(':');
             return { host, port: Number(port) };
           }),
-          { redisOptions: common, enableOfflineQueue: false, scripts: common.scripts, enableAutoPipelining: true },
+          {
+            redisOptions: common,
+            enableOfflineQueue: false,
+            scripts: common.scripts,
+            enableAutoPipelining: true,
+          },
         )
       : new Redis(options.url, common);
     // Connection errors are reported per call; this only keeps them from being unhandled.
@@ -71,8 +89,21 @@ export class RedisCounterStore extends CounterStore {
   private run(plan: CountPlan): Promise<number[]> {
     const keys = this.keys(plan.scope);
     return plan.algorithm === 'sliding_window'
-      ? this.client.rcSlidingWindow(keys.log, keys.meta, plan.limit, plan.windowMs, plan.hits, plan.overdraft)
-      : this.client.rcTokenBucket(keys.bucket, plan.limit, plan.refillPerMs, plan.hits, plan.overdraft);
+      ? this.client.rcSlidingWindow(
+          keys.log,
+          keys.meta,
+          plan.limit,
+          plan.windowMs,
+          plan.hits,
+          plan.overdraft,
+        )
+      : this.client.rcTokenBucket(
+          keys.bucket,
+          plan.limit,
+          plan.refillPerMs,
+          plan.hits,
+          plan.overdraft,
+        );
   }
 
   async consume(plan: CountPlan): Promise<CountResult> {

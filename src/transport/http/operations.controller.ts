@@ -1,14 +1,14 @@
 import { Controller, Get, Header, HttpException, HttpStatus } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { MetricsService } from '../../observability/metrics.service';
-import { IndexStatus, RuleIndexService } from '../../services/rule-index.service';
+import { Readiness, ReadinessService } from '../../services/readiness.service';
 
 /** Liveness, readiness and Prometheus metrics; public, outside the versioned API. */
 @ApiExcludeController()
 @Controller()
 export class OperationsController {
   constructor(
-    private readonly live: RuleIndexService,
+    private readonly readiness: ReadinessService,
     private readonly metrics: MetricsService,
   ) {}
 
@@ -17,24 +17,22 @@ export class OperationsController {
     return { status: 'ok' };
   }
 
-  /** Ready when the rule index is listed from etcd and its watch is connected. */
+  /** Ready when etcd is synced, Redis answers and the instance is not shutting down; 503 names what is not. */
   @Get('readyz')
-  ready(): { status: 'ready'; etcd: IndexStatus } {
-    const etcd = this.live.status();
-    if (!etcd.synced) {
+  ready(): Readiness & { status: 'ready' } {
+    const readiness = this.readiness.status();
+    if (!readiness.ready) {
       throw new HttpException(
         {
           statusCode: 503,
           error: 'Service Unavailable',
-          message: [
-            `etcd: not synced (${etcd.lastError ?? 'starting'}); serving rules from ${etcd.source} at revision ${etcd.revision}`,
-          ],
-          etcd,
+          message: readiness.problems,
+          ...readiness,
         },
         HttpStatus.SERVICE_UNAVAILABLE,
       );
     }
-    return { status: 'ready', etcd };
+    return { status: 'ready', ...readiness };
   }
 
   @Get('metrics')

@@ -1,0 +1,141 @@
+import { DecideLimits, RawDecideRequest, parseDecideRequest } from '../domain/decide-request';
+import {
+  CountPlan,
+  DecideInput,
+  Decision,
+  decisionFromCount,
+  noRuleDecision,
+  planCount,
+  storeUnavailableDecision,
+} from '../domain/decision';
+import { DomainError, validationFailed } from '../domain/errors';
+import { LocalLimiter } from '../domain/local-limiter';
+import { Rule, ruleKeyOf } from '../domain/rule';
+import { RuleIndex } from '../domain/rule-index';
+import { CounterStore } from '../ports/counter-store.port';
+import { DecisionMetrics } from '../observability/decision-metrics';
+
+export interface DecisionOptions extends DecideLimits {
+  noRuleVerdict: 'ALLOW' | 'REJECT';
+  maxBatch: number;
+}
+
+/** What decisions need of the live index: the current rules and how many instances share a limit. */
+export interface DecisionRules {
+  readonly index: RuleIndex;
+  readonly instanceCount: number;
+}
+
+type Planned =
+  | { kind: 'counted'; rule: Rule; input: DecideInput; plan: CountPlan }
+  | { kind: 'done'; decision: Decision };
+
+/**
+ * The hot path: validate by hand, look the governing rule up in memory, one Redis call (one per
+ * batch), build the answer. Never touches etcd. When Redis fails, each rule's failMode decides
+ * (DESIGN §5) and the in-process limiter enforces this instance's share for failMode "open".
+ */
+export class DecisionService {
+  constructor(
+    private readonly rules: DecisionRules,
+    private readonly counters: CounterStore,
+    private readonly local: LocalLimiter,
+    private readonly metrics: DecisionMetrics,
+    private readonly options: DecisionOptions,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async decide(raw: RawDecideRequest): Promise<Decision> {
+    const started = performance.now();
+    const index = this.rules.index;
+    const planned = this.plan(index, raw, '');
+    let decision: Decision;
+    if (planned.kind === 'done') decision = planned.decision;
+    else {
+      try {
+        decision = decisionFromCount(
+          planned.rule,
+          planned.input,
+          await this.counters.consume(planned.plan),
+          index.revision,
+        );
+      } catch (error) {
+        decision = this.withoutStore(planned, index.revision, error);
+      }
+    }
+    this.metrics.record(decision, performance.now() - started);
+    return decision;
+  }
+
+  async decideBatch(raws: RawDecideRequest[]): Promise<Decision[]> {
+    const started = performance.now();
+    if (raws.length === 0) throw validationFailed(['requests must hold at least one request']);
+    if (raws.length > this.options.maxBatch) {
+      throw validationFailed([
+        `requests may hold at most ${this.options.maxBatch} requests (MAX_BATCH); got ${raws.length}`,
+      ]);
+    }
+    const index = this.rules.index;
+    const problems: string[] = [];
+    const planned: Planned[] = [];
+    raws.forEach((raw, i) => {
+      try {
+        planned.push(this.plan(index, raw, `requests[${i}].`));
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        problems.push(...error.details);
+      }
+    });
+    if (problems.length) throw validationFailed(problems);
+    const counted = planned.filter(
+      (p): p is Extract<Planned, { kind: 'counted' }> => p.kind === 'counted',
+    );
+    const results = await this.counters.consumeMany(counted.map((p) => p.plan));
+    let next = 0;
+    const decisions = planned.map((p) => {
+      if (p.kind === 'done') return p.decision;
+      const result = results[next++];
+      return result.status === 'fulfilled'
+        ? decisionFromCount(p.rule, p.input, result.value, index.revision)
+        : this.withoutStore(p, index.revision, result.reason);
+    });
+    const perDecision = (performance.now() - started) / decisions.length;
+    for (const decision of decisions) this.metrics.record(decision, perDecision);
+    return decisions;
+  }
+
+  /** Validation and rule lookup; throws VALIDATION_FAILED naming the fields. */
+  private plan(index: RuleIndex, raw: RawDecideRequest, path: string): Planned {
+    const input = parseDecideRequest(raw, this.options, this.now(), path);
+    if (Array.isArray(input)) throw validationFailed(input);
+    const rule = index.match(input.department, input.grade, input.atMs);
+    if (!rule)
+      return { kind: 'done', decision: noRuleDecision(this.options.noRuleVerdict, index.revision) };
+    if (rule.limit.per === 'client' && input.clientId === '') {
+      throw validationFailed([
+        `${path}client_id is required: the governing rule ${ruleKeyOf(rule)} counts per client`,
+      ]);
+    }
+    return { kind: 'counted', rule, input, plan: planCount(rule, input) };
+  }
+
+  private withoutStore(
+    p: Extract<Planned, { kind: 'counted' }>,
+    revision: number,
+    error: unknown,
+  ): Decision {
+    if (!(error instanceof DomainError) || error.code !== 'STORE_UNAVAILABLE') throw error;
+    let admitted: boolean | undefined;
+    if (p.rule.failMode === 'open') {
+      const share = this.rules.instanceCount;
+      const { qps, burst } = p.rule.limit;
+      admitted = this.local.tryTake(
+        p.plan.scope,
+        qps / share,
+        Math.max(1, burst / share),
+        p.input.hits,
+      );
+    }
+    return storeUnavailableDecision(p.rule, admitted, revision);
+  }
+}

@@ -1,0 +1,85 @@
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import type { Logger } from '../../observability/logger';
+import { DecisionService } from '../../services/decision.service';
+import { ReadinessService } from '../../services/readiness.service';
+import { decisionHandlers } from './decision.handlers';
+import { healthHandlers } from './health.handlers';
+import { loadService } from './proto';
+
+export interface GrpcServerOptions {
+  host: string;
+  port: number;
+  maxMessageBytes: number;
+}
+
+/**
+ * The gRPC endpoint, a bare @grpc/grpc-js server owned by the Nest application (started and
+ * drained by its lifecycle). Decisions skip Nest's RPC pipeline: it would add per-call work on
+ * the path every gateway request waits for.
+ */
+export class GrpcServer {
+  private readonly server: Server;
+  private boundPort = 0;
+
+  constructor(
+    private readonly options: GrpcServerOptions,
+    decisions: DecisionService,
+    readiness: ReadinessService,
+    private readonly logger: Logger,
+  ) {
+    this.server = new Server({
+      'grpc.max_receive_message_length': options.maxMessageBytes,
+      'grpc.keepalive_time_ms': 30_000,
+      'grpc.keepalive_timeout_ms': 10_000,
+      'grpc.keepalive_permit_without_calls': 1,
+      'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+    });
+    this.server.addService(
+      loadService('rulecenter/v1/decision.proto', 'rulecenter.v1.DecisionService').service,
+      decisionHandlers(decisions),
+    );
+    this.server.addService(
+      loadService('grpc/health/v1/health.proto', 'grpc.health.v1.Health').service,
+      healthHandlers(readiness),
+    );
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  start(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.bindAsync(
+        `${this.options.host}:${this.options.port}`,
+        ServerCredentials.createInsecure(),
+        (error, port) => {
+          if (error)
+            return reject(
+              new Error(
+                `gRPC could not listen on ${this.options.host}:${this.options.port}: ${error.message}`,
+              ),
+            );
+          this.boundPort = port;
+          this.logger.info({ port }, 'gRPC listening');
+          resolve(port);
+        },
+      );
+    });
+  }
+
+  /** Stops accepting calls and lets in-flight ones finish, for at most `graceMs`. */
+  stop(graceMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const force = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, graceMs);
+      force.unref();
+      this.server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+  }
+}

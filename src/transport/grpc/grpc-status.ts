@@ -1,0 +1,31 @@
+import { Metadata, ServiceError, status } from '@grpc/grpc-js';
+import { DomainError, DomainErrorCode } from '../../domain/errors';
+
+const CODES: Record<DomainErrorCode, status> = {
+  VALIDATION_FAILED: status.INVALID_ARGUMENT,
+  WINDOW_MISSING: status.INVALID_ARGUMENT,
+  IMPORT_TOO_LARGE: status.INVALID_ARGUMENT,
+  RULE_NOT_FOUND: status.NOT_FOUND,
+  WINDOW_NOT_FOUND: status.NOT_FOUND,
+  RULE_EXISTS: status.ALREADY_EXISTS,
+  WINDOW_EXISTS: status.ALREADY_EXISTS,
+  WINDOW_IN_USE: status.FAILED_PRECONDITION,
+  WINDOW_BUILTIN: status.FAILED_PRECONDITION,
+  REVISION_CONFLICT: status.ABORTED,
+  PRECONDITION_REQUIRED: status.FAILED_PRECONDITION,
+  STORE_UNAVAILABLE: status.UNAVAILABLE,
+  SCHEMA_TOO_NEW: status.UNAVAILABLE,
+  SCHEMA_TOO_OLD: status.UNAVAILABLE,
+};
+
+/** The one place gRPC status codes are chosen. A bare error would reach clients as UNKNOWN. */
+export function toServiceError(error: unknown): Partial<ServiceError> {
+  if (error instanceof DomainError) {
+    return { code: CODES[error.code], details: error.message, metadata: new Metadata() };
+  }
+  return {
+    code: status.INTERNAL,
+    details: 'unexpected error; see the service log',
+    metadata: new Metadata(),
+  };
+}
