@@ -16,8 +16,9 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY samples ./samples
+COPY proto ./proto
 RUN mkdir -p /var/lib/rule-center && chown node:node /var/lib/rule-center
 USER node
-EXPOSE 8080
+EXPOSE 8080 9090
 # `node dist/scripts/migrate.js` and `node dist/scripts/seed.js` run the one-shot jobs.
 CMD ["node", "dist/src/main.js"]

@@ -1,0 +1,130 @@
+/**
+ * Starts real processes for benchmarks: etcd, Redis, and N Rule Center instances built from
+ * dist/ (the same `node dist/src/main.js` operators run). Everything on loopback, torn down at exit.
+ */
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EtcdServer } from '../../test/support/etcd-server';
+import { RedisServer } from '../../test/support/redis-server';
+import { freePort, waitFor } from '../../test/support/ports';
+import { migrateEtcd } from '../../test/support/app-instance';
+
+export const ADMIN = 'bench-admin-token';
+
+export interface RuleCenterProcess {
+  httpPort: number;
+  grpcPort: number;
+  process: ChildProcess;
+  /** CPU seconds (user + system) the process has used so far, from /proc. */
+  cpuSeconds(): number;
+}
+
+export interface BenchCluster {
+  etcd: EtcdServer;
+  redis: RedisServer;
+  instances: RuleCenterProcess[];
+  rest(path: string, method?: string, body?: unknown): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks (100/s)
+}
+
+export async function startCluster(instances: number, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<BenchCluster> {
+  if (!existsSync('dist/src/main.js')) execFileSync('npx', ['nest', 'build'], { stdio: 'inherit' });
+  const etcd = await EtcdServer.start();
+  const redis = await RedisServer.start();
+  await migrateEtcd(etcd.endpoint);
+  const started: RuleCenterProcess[] = [];
+  for (let i = 0; i < instances; i++) {
+    const httpPort = await freePort();
+    const grpcPort = await freePort();
+    const child = spawn('node', [...nodeArgs, 'dist/src/main.js'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: {
+        ...process.env,
+        HTTP_HOST: '127.0.0.1',
+        HTTP_PORT: String(httpPort),
+        GRPC_HOST: '127.0.0.1',
+        GRPC_PORT: String(grpcPort),
+        ETCD_ENDPOINTS: etcd.endpoint,
+        REDIS_URL: redis.url,
+        AUTH_TOKENS: `bench:admin:${ADMIN}`,
+        LOG_LEVEL: 'warn',
+        INSTANCE_ID: `bench-${i}`,
+        SNAPSHOT_PATH: join(mkdtempSync(join(tmpdir(), 'rc-bench-')), 'rules.json'),
+        ...env,
+      },
+    });
+    started.push({ httpPort, grpcPort, process: child, cpuSeconds: () => cpuSecondsOf(child.pid ?? 0) });
+  }
+  for (const rc of started) {
+    rc.process.once('exit', (code) => {
+      if (code !== 0 && code !== null) console.error(`a Rule Center instance exited with code ${code}`);
+    });
+    await waitFor('instance ready', async () => (await fetch(`http://127.0.0.1:${rc.httpPort}/readyz`).catch(() => undefined))?.status === 200, 30_000, 100);
+  }
+  const rest = (path: string, method = 'GET', body?: unknown) =>
+    fetch(`http://127.0.0.1:${started[0].httpPort}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${ADMIN}`, 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  return {
+    etcd,
+    redis,
+    instances: started,
+    rest,
+    stop: async () => {
+      for (const rc of started) rc.process.kill('SIGTERM');
+      await Promise.all(started.map((rc) => new Promise((r) => (rc.process.exitCode !== null ? r(null) : rc.process.once('exit', r)))));
+      await etcd.destroy();
+      await redis.stop();
+    },
+  };
+}
+
+export interface WorkerResult {
+  calls: number;
+  errors: number;
+  elapsedMs: number;
+  throughput: number;
+  p50: number;
+  p99: number;
+  p999: number;
+  max: number;
+  lagP99: number;
+  generatorCpuPct: number;
+  allows?: [number, number][];
+}
+
+/** Starts bench/floor-server.ts against the cluster's Redis and resolves once it listens. */
+export async function startFloor(redisUrl: string): Promise<RuleCenterProcess> {
+  const grpcPort = await freePort();
+  const child = spawn('node', ['-r', 'ts-node/register/transpile-only', 'bench/floor-server.ts', String(grpcPort), redisUrl], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`floor server exited ${code}`)));
+  });
+  return { httpPort: 0, grpcPort, process: child, cpuSeconds: () => cpuSecondsOf(child.pid ?? 0) };
+}
+
+/** Runs bench/load-worker.ts in its own process and returns its result. */
+export function runWorker(job: Record<string, unknown>): Promise<WorkerResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('node', ['-r', 'ts-node/register/transpile-only', 'bench/load-worker.ts', JSON.stringify(job)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as WorkerResult) : reject(new Error(`load worker exited ${code}`))));
+  });
+}
+
+export const fmt = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');

@@ -1,0 +1,129 @@
+/**
+ * A gRPC load generator process for bench/decide.ts. Reads its job as JSON from argv[2], prints
+ * one JSON result line. Several channels (distinct channel options = distinct HTTP/2
+ * connections), so one connection's limit is not what gets measured.
+ *
+ *  - mode "rate": open loop at a fixed offered rate (calls are sent on time whatever the server
+ *    does, so its queueing shows); latency from send to reply, and `lagP99` says how late the
+ *    generator itself sent (timer granularity, its own CPU).
+ *  - mode "saturate": closed loop with `concurrency` calls in flight.
+ *  - mode "accuracy": open loop; records [send, receive] of every ALLOW for the window check.
+ */
+import { ServiceError, credentials } from '@grpc/grpc-js';
+import { loadService } from '../src/transport/grpc/proto';
+
+interface Job {
+  mode: 'rate' | 'saturate' | 'accuracy';
+  ports: number[];
+  channels: number;
+  rate: number;
+  concurrency: number;
+  durationMs: number;
+  request: Record<string, unknown>;
+  batch?: number;
+}
+
+type Unary = (req: unknown, cb: (e: ServiceError | null, r: { verdict?: string; responses?: unknown[] }) => void) => void;
+
+const job = JSON.parse(process.argv[2]) as Job;
+const Client = loadService('rulecenter/v1/decision.proto', 'rulecenter.v1.DecisionService');
+const clients = Array.from({ length: job.channels }, (_, i) => {
+  const port = job.ports[i % job.ports.length];
+  const c = new Client(`127.0.0.1:${port}`, credentials.createInsecure(), { 'grpc.channel_id': i } as object) as unknown as { Decide: Unary; DecideBatch: Unary; close(): void };
+  return c;
+});
+
+const latencies: number[] = [];
+const allows: [number, number][] = [];
+let errors = 0;
+let done = 0;
+let next = 0;
+
+const lags: number[] = [];
+
+function fire(scheduledAt: number): Promise<void> {
+  const client = clients[next++ % clients.length];
+  const sentAt = Date.now();
+  const sent = performance.now();
+  lags.push(sent - scheduledAt);
+  return new Promise((resolve) => {
+    const onReply = (e: ServiceError | null, r: { verdict?: string }) => {
+      const now = performance.now();
+      if (e) errors++;
+      else {
+        latencies.push(now - sent);
+        if (job.mode === 'accuracy' && r.verdict === 'ALLOW') allows.push([sentAt, Date.now()]);
+      }
+      done++;
+      resolve();
+    };
+    if (job.batch) client.DecideBatch({ requests: Array.from({ length: job.batch }, () => job.request) }, onReply);
+    else client.Decide(job.request, onReply);
+  });
+}
+
+async function openLoop(): Promise<void> {
+  const start = performance.now();
+  const interval = 1000 / job.rate;
+  const pending: Promise<void>[] = [];
+  let sent = 0;
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      if (now - start >= job.durationMs) return resolve();
+      const due = Math.floor((now - start) / interval);
+      for (; sent <= due; sent++) pending.push(fire(start + sent * interval));
+      // 1 ms timer ticks: a busy loop would take a core from the server it is measuring.
+      setTimeout(tick, 1);
+    };
+    tick();
+  });
+  await Promise.all(pending);
+}
+
+async function closedLoop(): Promise<void> {
+  const end = performance.now() + job.durationMs;
+  const worker = async () => {
+    while (performance.now() < end) await fire(performance.now());
+  };
+  await Promise.all(Array.from({ length: job.concurrency }, worker));
+}
+
+async function main(): Promise<void> {
+  // Warm up connections and the JIT before measuring.
+  await Promise.all(clients.map(() => fire(performance.now())));
+  latencies.length = 0;
+  lags.length = 0;
+  allows.length = 0;
+  errors = 0;
+  done = 0;
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  await (job.mode === 'saturate' ? closedLoop() : openLoop());
+  const elapsedMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
+  const sorted = Float64Array.from(latencies).sort();
+  const pct = (p: number, from: Float64Array = sorted) => (from.length ? from[Math.min(from.length - 1, Math.floor(p * from.length))] : NaN);
+  const sortedLags = Float64Array.from(lags).sort();
+  process.stdout.write(
+    JSON.stringify({
+      calls: done,
+      errors,
+      elapsedMs,
+      throughput: (done * 1000) / elapsedMs,
+      p50: pct(0.5),
+      p99: pct(0.99),
+      p999: pct(0.999),
+      max: sorted.length ? sorted[sorted.length - 1] : NaN,
+      lagP99: pct(0.99, sortedLags),
+      generatorCpuPct: ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100,
+      allows: job.mode === 'accuracy' ? allows : undefined,
+    }) + '\n',
+  );
+  for (const c of clients) c.close();
+}
+
+main().catch((e) => {
+  process.stderr.write(String(e));
+  process.exit(1);
+});

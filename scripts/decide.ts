@@ -1,0 +1,41 @@
+import { ServiceError, credentials } from '@grpc/grpc-js';
+import { loadService } from '../src/transport/grpc/proto';
+
+/**
+ * `npm run decide -- --department cs --grade 2023 [--resource enroll] [--client-id s1] [--hits 1]
+ * [--at 2026-12-29T09:00:00+08:00] [--target 127.0.0.1:9090] [--count 1]`: asks DecisionService
+ * and prints each answer as JSON. The smallest example of a gateway-side client.
+ */
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+const DecisionService = loadService('rulecenter/v1/decision.proto', 'rulecenter.v1.DecisionService');
+const client = new DecisionService(arg('target') ?? '127.0.0.1:9090', credentials.createInsecure()) as unknown as {
+  Decide(req: object, cb: (e: ServiceError | null, r: object) => void): void;
+  close(): void;
+};
+const at = arg('at');
+const request = {
+  department: arg('department'),
+  grade: arg('grade'),
+  resource: arg('resource'),
+  client_id: arg('client-id'),
+  hits: arg('hits') === undefined ? undefined : Number(arg('hits')),
+  at: at === undefined ? undefined : { seconds: Math.floor(Date.parse(at) / 1000) },
+};
+
+async function main(): Promise<void> {
+  const count = Number(arg('count') ?? 1);
+  for (let i = 0; i < count; i++) {
+    const answer = await new Promise<object>((resolve, reject) => client.Decide(request, (e, r) => (e ? reject(e) : resolve(r))));
+    process.stdout.write(`${JSON.stringify(answer)}\n`);
+  }
+  client.close();
+}
+
+main().catch((error: ServiceError) => {
+  process.stderr.write(`${error.code === undefined ? '' : `gRPC status ${error.code}: `}${error.details ?? error.message}\n`);
+  process.exit(1);
+});
