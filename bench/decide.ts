@@ -6,7 +6,14 @@
  *   npm run bench:decide            (about 1.5 minutes)
  *   npm run bench:decide -- --quick (shorter runs)
  */
-import { BenchCluster, RuleCenterProcess, fmt, runWorker, startCluster, startFloor } from './lib/cluster';
+import {
+  BenchCluster,
+  RuleCenterProcess,
+  fmt,
+  runWorker,
+  startCluster,
+  startFloor,
+} from './lib/cluster';
 
 const quick = process.argv.includes('--quick');
 const RUN_MS = quick ? 2000 : 5000;
@@ -18,10 +25,20 @@ const LATENCY_ROWS: [string, Record<string, unknown>][] = [
   ['saturation (64 in flight)', { mode: 'saturate', concurrency: 64 }],
 ];
 
-async function latencyRows(server: string, target: RuleCenterProcess, request: Record<string, unknown>): Promise<void> {
+async function latencyRows(
+  server: string,
+  target: RuleCenterProcess,
+  request: Record<string, unknown>,
+): Promise<void> {
   for (const [label, job] of LATENCY_ROWS) {
     const cpuBefore = target.cpuSeconds();
-    const r = await runWorker({ ...job, ports: [target.grpcPort], channels: 4, durationMs: RUN_MS, request });
+    const r = await runWorker({
+      ...job,
+      ports: [target.grpcPort],
+      channels: 4,
+      durationMs: RUN_MS,
+      request,
+    });
     const serverCpu = target.cpuSeconds() - cpuBefore;
     const cpuPerDecisionUs = (serverCpu / Math.max(1, r.calls)) * 1e6;
     console.log(
@@ -33,14 +50,30 @@ async function latencyRows(server: string, target: RuleCenterProcess, request: R
 async function latency(): Promise<void> {
   const cluster = await startCluster(1);
   try {
-    await cluster.rest('/api/v1/rules', 'POST', { department: 'bench', grade: '2023', window: 'any', limit: { qps: 10_000_000 } });
-    console.log(`\n### Decide latency: Rule Center (1 instance) and the floor (${RUN_MS / 1000} s per row, loopback)\n`);
-    console.log('| server | offered | achieved/s | p50 ms | p99 ms | p99.9 ms | max ms | errors | server CPU µs/decision | generator CPU % | generator lag p99 ms |');
+    await cluster.rest('/api/v1/rules', 'POST', {
+      department: 'bench',
+      grade: '2023',
+      window: 'any',
+      limit: { qps: 10_000_000 },
+    });
+    console.log(
+      `\n### Decide latency: Rule Center (1 instance) and the floor (${RUN_MS / 1000} s per row, loopback)\n`,
+    );
+    console.log(
+      '| server | offered | achieved/s | p50 ms | p99 ms | p99.9 ms | max ms | errors | server CPU µs/decision | generator CPU % | generator lag p99 ms |',
+    );
     console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-    await latencyRows('Rule Center', cluster.instances[0], { department: 'bench', grade: '2023', resource: 'enroll' });
+    await latencyRows('Rule Center', cluster.instances[0], {
+      department: 'bench',
+      grade: '2023',
+      resource: 'enroll',
+    });
     const floor = await startFloor(cluster.redis.url);
     try {
-      await latencyRows('floor: bare grpc-js + same script', floor, { department: 'bench', grade: '2023' });
+      await latencyRows('floor: bare grpc-js + same script', floor, {
+        department: 'bench',
+        grade: '2023',
+      });
     } finally {
       floor.process.kill('SIGTERM');
     }
@@ -60,29 +93,54 @@ function worstCertainWindow(allows: [number, number][], windowMs: number): numbe
   for (let i = 0; i < bySend.length; i++) {
     const start = bySend[i][0];
     let inside = 0;
-    for (let j = i; j < bySend.length && bySend[j][0] < start + windowMs; j++) if (bySend[j][1] < start + windowMs) inside++;
+    for (let j = i; j < bySend.length && bySend[j][0] < start + windowMs; j++)
+      if (bySend[j][1] < start + windowMs) inside++;
     worst = Math.max(worst, inside);
   }
   return worst;
 }
 
-async function accuracy(cluster: BenchCluster, offered: number, qps: number, windowMs: number): Promise<void> {
+async function accuracy(
+  cluster: BenchCluster,
+  offered: number,
+  qps: number,
+  windowMs: number,
+): Promise<void> {
   const department = `acc${offered}`;
-  await cluster.rest('/api/v1/rules', 'POST', { department, grade: '2023', window: 'any', limit: { qps, windowMs } });
+  await cluster.rest('/api/v1/rules', 'POST', {
+    department,
+    grade: '2023',
+    window: 'any',
+    limit: { qps, windowMs },
+  });
   const budget = Math.floor((qps * windowMs) / 1000);
   const durationMs = quick ? 4000 : 8000;
   const ports = cluster.instances.map((i) => i.grpcPort);
   // Three generator processes, each spread over all three instances.
   const results = await Promise.all(
-    [0, 1, 2].map(() => runWorker({ mode: 'accuracy', rate: offered / 3, ports, channels: 3, durationMs, request: { department, grade: '2023' } })),
+    [0, 1, 2].map(() =>
+      runWorker({
+        mode: 'accuracy',
+        rate: offered / 3,
+        ports,
+        channels: 3,
+        durationMs,
+        request: { department, grade: '2023' },
+      }),
+    ),
   );
   const allows = results.flatMap((r) => r.allows ?? []);
   const worst = worstCertainWindow(allows, windowMs);
   // Steady state: a full budget in the first window, then `qps` per second.
-  const ideal = Math.min((offered * durationMs) / 1000, budget + (qps * (durationMs - windowMs)) / 1000);
+  const ideal = Math.min(
+    (offered * durationMs) / 1000,
+    budget + (qps * (durationMs - windowMs)) / 1000,
+  );
   const under = Math.max(0, (ideal - allows.length) / ideal) * 100;
   const calls = results.reduce((n, r) => n + r.calls, 0);
-  console.log(`| ${offered}/s over 3 instances | ${qps} qps / ${windowMs} ms (budget ${budget}) | ${calls} | ${allows.length} | ${fmt(ideal, 0)} | ${worst} | ${Math.max(0, worst - budget)} | ${fmt(under)} % |`);
+  console.log(
+    `| ${offered}/s over 3 instances | ${qps} qps / ${windowMs} ms (budget ${budget}) | ${calls} | ${allows.length} | ${fmt(ideal, 0)} | ${worst} | ${Math.max(0, worst - budget)} | ${fmt(under)} % |`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -90,8 +148,12 @@ async function main(): Promise<void> {
   if (process.argv.includes('--latency-only')) return;
   const cluster = await startCluster(3);
   try {
-    console.log(`\n### Sliding-window accuracy, 3 instances sharing one Redis (${quick ? 4 : 8} s per row)\n`);
-    console.log('| offered | rule | calls | admitted | ideal admitted | most admitted in one window (certain) | over-admission | under-admission |');
+    console.log(
+      `\n### Sliding-window accuracy, 3 instances sharing one Redis (${quick ? 4 : 8} s per row)\n`,
+    );
+    console.log(
+      '| offered | rule | calls | admitted | ideal admitted | most admitted in one window (certain) | over-admission | under-admission |',
+    );
     console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
     await accuracy(cluster, 300, 100, 1000);
     await accuracy(cluster, 1500, 500, 1000);

@@ -9,21 +9,42 @@ import { RedisCounterStore } from '../src/adapters/redis/redis-counter.store';
 import { loadService } from '../src/transport/grpc/proto';
 
 const [port, redisUrl] = process.argv.slice(2);
-const counters = new RedisCounterStore({ url: redisUrl, clusterNodes: [], timeoutMs: 1000, keyPrefix: 'floor:' });
-const plan = { scope: 'floor/1/any', algorithm: 'sliding_window' as const, hits: 1, limit: 10_000_000, windowMs: 1000, refillPerMs: 0, overdraft: 0 };
+const counters = new RedisCounterStore({
+  url: redisUrl,
+  clusterNodes: [],
+  timeoutMs: 1000,
+  keyPrefix: 'floor:',
+});
+const plan = {
+  scope: 'floor/1/any',
+  algorithm: 'sliding_window' as const,
+  hits: 1,
+  limit: 10_000_000,
+  windowMs: 1000,
+  refillPerMs: 0,
+  overdraft: 0,
+};
 
 const server = new Server();
-server.addService(loadService('rulecenter/v1/decision.proto', 'rulecenter.v1.DecisionService').service, {
-  Decide(_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) {
-    counters.consume(plan).then(
-      (r) => callback(null, { verdict: r.admitted ? 'ALLOW' : 'REJECT', reason: 'OK', remaining: r.remaining }),
-      (e: Error) => callback({ code: 14, details: e.message }),
-    );
+server.addService(
+  loadService('rulecenter/v1/decision.proto', 'rulecenter.v1.DecisionService').service,
+  {
+    Decide(_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) {
+      counters.consume(plan).then(
+        (r) =>
+          callback(null, {
+            verdict: r.admitted ? 'ALLOW' : 'REJECT',
+            reason: 'OK',
+            remaining: r.remaining,
+          }),
+        (e: Error) => callback({ code: 14, details: e.message }),
+      );
+    },
+    DecideBatch(_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) {
+      callback(null, { responses: [] });
+    },
   },
-  DecideBatch(_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) {
-    callback(null, { responses: [] });
-  },
-});
+);
 server.bindAsync(`127.0.0.1:${port}`, ServerCredentials.createInsecure(), (error) => {
   if (error) throw error;
   process.stdout.write('ready\n');

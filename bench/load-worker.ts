@@ -23,13 +23,18 @@ interface Job {
   batch?: number;
 }
 
-type Unary = (req: unknown, cb: (e: ServiceError | null, r: { verdict?: string; responses?: unknown[] }) => void) => void;
+type Unary = (
+  req: unknown,
+  cb: (e: ServiceError | null, r: { verdict?: string; responses?: unknown[] }) => void,
+) => void;
 
 const job = JSON.parse(process.argv[2]) as Job;
 const Client = loadService('rulecenter/v1/decision.proto', 'rulecenter.v1.DecisionService');
 const clients = Array.from({ length: job.channels }, (_, i) => {
   const port = job.ports[i % job.ports.length];
-  const c = new Client(`127.0.0.1:${port}`, credentials.createInsecure(), { 'grpc.channel_id': i } as object) as unknown as { Decide: Unary; DecideBatch: Unary; close(): void };
+  const c = new Client(`127.0.0.1:${port}`, credentials.createInsecure(), {
+    'grpc.channel_id': i,
+  } as object) as unknown as { Decide: Unary; DecideBatch: Unary; close(): void };
   return c;
 });
 
@@ -57,7 +62,11 @@ function fire(scheduledAt: number): Promise<void> {
       done++;
       resolve();
     };
-    if (job.batch) client.DecideBatch({ requests: Array.from({ length: job.batch }, () => job.request) }, onReply);
+    if (job.batch)
+      client.DecideBatch(
+        { requests: Array.from({ length: job.batch }, () => job.request) },
+        onReply,
+      );
     else client.Decide(job.request, onReply);
   });
 }
@@ -103,7 +112,8 @@ async function main(): Promise<void> {
   const elapsedMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
   const sorted = Float64Array.from(latencies).sort();
-  const pct = (p: number, from: Float64Array = sorted) => (from.length ? from[Math.min(from.length - 1, Math.floor(p * from.length))] : NaN);
+  const pct = (p: number, from: Float64Array = sorted) =>
+    from.length ? from[Math.min(from.length - 1, Math.floor(p * from.length))] : NaN;
   const sortedLags = Float64Array.from(lags).sort();
   process.stdout.write(
     JSON.stringify({

@@ -11,8 +11,14 @@ function arg(name: string): string | undefined {
   return i > 0 ? process.argv[i + 1] : undefined;
 }
 
-const DecisionService = loadService('rulecenter/v1/decision.proto', 'rulecenter.v1.DecisionService');
-const client = new DecisionService(arg('target') ?? '127.0.0.1:9090', credentials.createInsecure()) as unknown as {
+const DecisionService = loadService(
+  'rulecenter/v1/decision.proto',
+  'rulecenter.v1.DecisionService',
+);
+const client = new DecisionService(
+  arg('target') ?? '127.0.0.1:9090',
+  credentials.createInsecure(),
+) as unknown as {
   Decide(req: object, cb: (e: ServiceError | null, r: object) => void): void;
   close(): void;
 };
@@ -29,13 +35,17 @@ const request = {
 async function main(): Promise<void> {
   const count = Number(arg('count') ?? 1);
   for (let i = 0; i < count; i++) {
-    const answer = await new Promise<object>((resolve, reject) => client.Decide(request, (e, r) => (e ? reject(e) : resolve(r))));
+    const answer = await new Promise<object>((resolve, reject) =>
+      client.Decide(request, (e, r) => (e ? reject(e) : resolve(r))),
+    );
     process.stdout.write(`${JSON.stringify(answer)}\n`);
   }
   client.close();
 }
 
 main().catch((error: ServiceError) => {
-  process.stderr.write(`${error.code === undefined ? '' : `gRPC status ${error.code}: `}${error.details ?? error.message}\n`);
+  process.stderr.write(
+    `${error.code === undefined ? '' : `gRPC status ${error.code}: `}${error.details ?? error.message}\n`,
+  );
   process.exit(1);
 });

@@ -34,7 +34,11 @@ function cpuSecondsOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks (100/s)
 }
 
-export async function startCluster(instances: number, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<BenchCluster> {
+export async function startCluster(
+  instances: number,
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): Promise<BenchCluster> {
   if (!existsSync('dist/src/main.js')) execFileSync('npx', ['nest', 'build'], { stdio: 'inherit' });
   const etcd = await EtcdServer.start();
   const redis = await RedisServer.start();
@@ -60,13 +64,26 @@ export async function startCluster(instances: number, env: Record<string, string
         ...env,
       },
     });
-    started.push({ httpPort, grpcPort, process: child, cpuSeconds: () => cpuSecondsOf(child.pid ?? 0) });
+    started.push({
+      httpPort,
+      grpcPort,
+      process: child,
+      cpuSeconds: () => cpuSecondsOf(child.pid ?? 0),
+    });
   }
   for (const rc of started) {
     rc.process.once('exit', (code) => {
-      if (code !== 0 && code !== null) console.error(`a Rule Center instance exited with code ${code}`);
+      if (code !== 0 && code !== null)
+        console.error(`a Rule Center instance exited with code ${code}`);
     });
-    await waitFor('instance ready', async () => (await fetch(`http://127.0.0.1:${rc.httpPort}/readyz`).catch(() => undefined))?.status === 200, 30_000, 100);
+    await waitFor(
+      'instance ready',
+      async () =>
+        (await fetch(`http://127.0.0.1:${rc.httpPort}/readyz`).catch(() => undefined))?.status ===
+        200,
+      30_000,
+      100,
+    );
   }
   const rest = (path: string, method = 'GET', body?: unknown) =>
     fetch(`http://127.0.0.1:${started[0].httpPort}${path}`, {
@@ -81,7 +98,14 @@ export async function startCluster(instances: number, env: Record<string, string
     rest,
     stop: async () => {
       for (const rc of started) rc.process.kill('SIGTERM');
-      await Promise.all(started.map((rc) => new Promise((r) => (rc.process.exitCode !== null ? r(null) : rc.process.once('exit', r)))));
+      await Promise.all(
+        started.map(
+          (rc) =>
+            new Promise((r) =>
+              rc.process.exitCode !== null ? r(null) : rc.process.once('exit', r),
+            ),
+        ),
+      );
       await etcd.destroy();
       await redis.stop();
     },
@@ -105,9 +129,13 @@ export interface WorkerResult {
 /** Starts bench/floor-server.ts against the cluster's Redis and resolves once it listens. */
 export async function startFloor(redisUrl: string): Promise<RuleCenterProcess> {
   const grpcPort = await freePort();
-  const child = spawn('node', ['-r', 'ts-node/register/transpile-only', 'bench/floor-server.ts', String(grpcPort), redisUrl], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    'node',
+    ['-r', 'ts-node/register/transpile-only', 'bench/floor-server.ts', String(grpcPort), redisUrl],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     child.stdout?.once('data', () => resolve());
     child.once('exit', (code) => reject(new Error(`floor server exited ${code}`)));
@@ -118,13 +146,22 @@ export async function startFloor(redisUrl: string): Promise<RuleCenterProcess> {
 /** Runs bench/load-worker.ts in its own process and returns its result. */
 export function runWorker(job: Record<string, unknown>): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('node', ['-r', 'ts-node/register/transpile-only', 'bench/load-worker.ts', JSON.stringify(job)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      'node',
+      ['-r', 'ts-node/register/transpile-only', 'bench/load-worker.ts', JSON.stringify(job)],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (d) => (out += d));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as WorkerResult) : reject(new Error(`load worker exited ${code}`))));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out) as WorkerResult)
+        : reject(new Error(`load worker exited ${code}`)),
+    );
   });
 }
 
-export const fmt = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+export const fmt = (n: number, digits = 2): string =>
+  Number.isFinite(n) ? n.toFixed(digits) : '-';

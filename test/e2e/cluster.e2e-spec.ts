@@ -139,7 +139,9 @@ describe('migrations and schema versions (e2e)', () => {
       /schema version 99, newer than this build knows/,
     );
     await etcd.ctl('del', `${P}meta/schema_version`);
-    await expect(startInstance(etcd.endpoint, redis.url)).rejects.toThrow(/run "npm run migrate" first/);
+    await expect(startInstance(etcd.endpoint, redis.url)).rejects.toThrow(
+      /run "npm run migrate" first/,
+    );
     await sleep(10);
   });
 });

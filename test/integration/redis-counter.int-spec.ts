@@ -4,11 +4,35 @@ import { RedisCounterStore } from '../../src/adapters/redis/redis-counter.store'
 import { RedisServer } from '../support/redis-server';
 import { sleep, waitFor } from '../support/ports';
 
-const sw = (scope: string, limit: number, windowMs: number, extra: Partial<CountPlan> = {}): CountPlan => ({
-  scope, algorithm: 'sliding_window', hits: 1, limit, windowMs, refillPerMs: 0, overdraft: 0, ...extra,
+const sw = (
+  scope: string,
+  limit: number,
+  windowMs: number,
+  extra: Partial<CountPlan> = {},
+): CountPlan => ({
+  scope,
+  algorithm: 'sliding_window',
+  hits: 1,
+  limit,
+  windowMs,
+  refillPerMs: 0,
+  overdraft: 0,
+  ...extra,
 });
-const tb = (scope: string, capacity: number, qps: number, extra: Partial<CountPlan> = {}): CountPlan => ({
-  scope, algorithm: 'token_bucket', hits: 1, limit: capacity, windowMs: 1000, refillPerMs: qps / 1000, overdraft: 0, ...extra,
+const tb = (
+  scope: string,
+  capacity: number,
+  qps: number,
+  extra: Partial<CountPlan> = {},
+): CountPlan => ({
+  scope,
+  algorithm: 'token_bucket',
+  hits: 1,
+  limit: capacity,
+  windowMs: 1000,
+  refillPerMs: qps / 1000,
+  overdraft: 0,
+  ...extra,
 });
 
 describe('Redis counter scripts against a real Redis', () => {
@@ -18,9 +42,19 @@ describe('Redis counter scripts against a real Redis', () => {
 
   beforeAll(async () => {
     redis = await RedisServer.start();
-    store = new RedisCounterStore({ url: redis.url, clusterNodes: [], timeoutMs: 200, keyPrefix: 'rc:' });
+    store = new RedisCounterStore({
+      url: redis.url,
+      clusterNodes: [],
+      timeoutMs: 200,
+      keyPrefix: 'rc:',
+    });
     raw = new Redis(redis.url);
-    await waitFor('client connected', () => store.ping().then(() => true, () => false));
+    await waitFor('client connected', () =>
+      store.ping().then(
+        () => true,
+        () => false,
+      ),
+    );
   });
   afterAll(async () => {
     raw.disconnect();
@@ -32,7 +66,16 @@ describe('Redis counter scripts against a real Redis', () => {
     it('admits exactly the budget, counts remaining down, and rejected calls consume nothing', async () => {
       const results = [];
       for (let i = 0; i < 8; i++) results.push(await store.consume(sw('a/1/any', 5, 1000)));
-      expect(results.map((r) => r.admitted)).toEqual([true, true, true, true, true, false, false, false]);
+      expect(results.map((r) => r.admitted)).toEqual([
+        true,
+        true,
+        true,
+        true,
+        true,
+        false,
+        false,
+        false,
+      ]);
       expect(results.slice(0, 5).map((r) => r.remaining)).toEqual([4, 3, 2, 1, 0]);
       expect(await raw.hget('rc:{a/1/any}:swm', 'n')).toBe('5');
       expect(await raw.zcard('rc:{a/1/any}:sw')).toBe(5);
@@ -57,7 +100,8 @@ describe('Redis counter scripts against a real Redis', () => {
           const r = await store.consume(sw('c/1/any', limit, windowMs));
           if (r.admitted) {
             const entries = await raw.zrange('rc:{c/1/any}:sw', '0', '-1', 'WITHSCORES');
-            for (let i = 0; i < entries.length; i += 2) scores.set(entries[i], Number(entries[i + 1]));
+            for (let i = 0; i < entries.length; i += 2)
+              scores.set(entries[i], Number(entries[i + 1]));
           }
           await sleep(Math.random() * 4);
         }
@@ -76,24 +120,46 @@ describe('Redis counter scripts against a real Redis', () => {
     });
 
     it('takes hits > 1 at once and refuses more hits than the budget', async () => {
-      expect(await store.consume(sw('d/1/any', 10, 1000, { hits: 7 }))).toMatchObject({ admitted: true, remaining: 3 });
-      expect(await store.consume(sw('d/1/any', 10, 1000, { hits: 4 }))).toMatchObject({ admitted: false, remaining: 3 });
-      expect(await store.consume(sw('d/1/any', 10, 1000, { hits: 3 }))).toMatchObject({ admitted: true, remaining: 0 });
-      expect(await store.consume(sw('e/1/any', 10, 1000, { hits: 11 }))).toMatchObject({ admitted: false, retryAfterMs: 1000 });
+      expect(await store.consume(sw('d/1/any', 10, 1000, { hits: 7 }))).toMatchObject({
+        admitted: true,
+        remaining: 3,
+      });
+      expect(await store.consume(sw('d/1/any', 10, 1000, { hits: 4 }))).toMatchObject({
+        admitted: false,
+        remaining: 3,
+      });
+      expect(await store.consume(sw('d/1/any', 10, 1000, { hits: 3 }))).toMatchObject({
+        admitted: true,
+        remaining: 0,
+      });
+      expect(await store.consume(sw('e/1/any', 10, 1000, { hits: 11 }))).toMatchObject({
+        admitted: false,
+        retryAfterMs: 1000,
+      });
     });
 
     it('lets an overdraft (core resource under degrade) pass up to twice the budget', async () => {
       for (let i = 0; i < 4; i++) await store.consume(sw('f/1/any', 4, 1000));
       const core = [];
-      for (let i = 0; i < 5; i++) core.push(await store.consume(sw('f/1/any', 4, 1000, { overdraft: 4 })));
-      expect(core.map((r) => [r.admitted, r.overLimit])).toEqual([[true, true], [true, true], [true, true], [true, true], [false, false]]);
+      for (let i = 0; i < 5; i++)
+        core.push(await store.consume(sw('f/1/any', 4, 1000, { overdraft: 4 })));
+      expect(core.map((r) => [r.admitted, r.overLimit])).toEqual([
+        [true, true],
+        [true, true],
+        [true, true],
+        [true, true],
+        [false, false],
+      ]);
       expect((await store.consume(sw('f/1/any', 4, 1000))).admitted).toBe(false);
     });
 
     it('keeps the counts when the rule numbers change (keyed by scope, not by revision)', async () => {
       for (let i = 0; i < 3; i++) await store.consume(sw('g/1/any', 3, 1000));
       expect((await store.consume(sw('g/1/any', 3, 1000))).admitted).toBe(false);
-      expect(await store.consume(sw('g/1/any', 5, 1000))).toMatchObject({ admitted: true, remaining: 1 });
+      expect(await store.consume(sw('g/1/any', 5, 1000))).toMatchObject({
+        admitted: true,
+        remaining: 1,
+      });
     });
 
     it('keeps every key of a decision in one hash slot and lets keys expire', async () => {
@@ -126,7 +192,8 @@ describe('Redis counter scripts against a real Redis', () => {
     it('lets a core resource overdraw the bucket by one burst, no further', async () => {
       for (let i = 0; i < 3; i++) await store.consume(tb('u/1/any', 3, 0.001));
       const core = [];
-      for (let i = 0; i < 4; i++) core.push(await store.consume(tb('u/1/any', 3, 0.001, { overdraft: 3 })));
+      for (let i = 0; i < 4; i++)
+        core.push(await store.consume(tb('u/1/any', 3, 0.001, { overdraft: 3 })));
       expect(core.map((r) => r.admitted)).toEqual([true, true, true, false]);
       expect(core[0].overLimit).toBe(true);
     });
@@ -136,10 +203,18 @@ describe('Redis counter scripts against a real Redis', () => {
     it('fails within the timeout with STORE_UNAVAILABLE and resumes by itself', async () => {
       await redis.stop();
       const started = Date.now();
-      await expect(store.consume(sw('z/1/any', 5, 1000))).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+      await expect(store.consume(sw('z/1/any', 5, 1000))).rejects.toMatchObject({
+        code: 'STORE_UNAVAILABLE',
+      });
       expect(Date.now() - started).toBeLessThan(1000);
       await redis.resume();
-      await waitFor('counting to resume', async () => (await store.consume(sw('z/1/any', 5, 1000)).catch(() => undefined))?.admitted === true, 10_000, 50);
+      await waitFor(
+        'counting to resume',
+        async () =>
+          (await store.consume(sw('z/1/any', 5, 1000)).catch(() => undefined))?.admitted === true,
+        10_000,
+        50,
+      );
     });
   });
 });

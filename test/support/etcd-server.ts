@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, sleep, waitFor } from './ports';
+import { freePort, killOnExit, sleep, waitFor } from './ports';
 
 const run = promisify(execFile);
 
@@ -57,6 +57,7 @@ export class EtcdServer {
       ],
       { stdio: 'ignore' },
     );
+    killOnExit(this.process);
     await waitFor(
       'etcd to answer',
       async () => {

@@ -19,21 +19,31 @@ export interface DecisionClient {
   close(): void;
 }
 
-const DecisionServiceClient = loadService('rulecenter/v1/decision.proto', 'rulecenter.v1.DecisionService');
+const DecisionServiceClient = loadService(
+  'rulecenter/v1/decision.proto',
+  'rulecenter.v1.DecisionService',
+);
 
 const call = <Req, Res>(fn: Unary<Req, Res>, req: Req): Promise<Res> =>
   new Promise((resolve, reject) => fn(req, (err, res) => (err ? reject(err) : resolve(res))));
 
 /** A real @grpc/grpc-js client, as a gateway would use (the simplest example client too). */
 export function decisionClient(port: number, host = '127.0.0.1'): DecisionClient {
-  const client = new DecisionServiceClient(`${host}:${port}`, credentials.createInsecure()) as unknown as {
+  const client = new DecisionServiceClient(
+    `${host}:${port}`,
+    credentials.createInsecure(),
+  ) as unknown as {
     Decide: Unary<DecideRequestMessage, DecideResponseMessage>;
-    DecideBatch: Unary<{ requests: DecideRequestMessage[] }, { responses: DecideResponseMessage[] }>;
+    DecideBatch: Unary<
+      { requests: DecideRequestMessage[] },
+      { responses: DecideResponseMessage[] }
+    >;
     close(): void;
   };
   return {
     decide: (req) => call(client.Decide.bind(client), req),
-    decideBatch: async (requests) => (await call(client.DecideBatch.bind(client), { requests })).responses ?? [],
+    decideBatch: async (requests) =>
+      (await call(client.DecideBatch.bind(client), { requests })).responses ?? [],
     close: () => client.close(),
   };
 }

@@ -1,3 +1,4 @@
+import { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 
 /** A TCP port that was free on loopback a moment ago. */
@@ -33,4 +34,11 @@ export async function waitFor(
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(everyMs);
   }
+}
+
+/** A server a test started must not outlive the test process, even when Jest is interrupted. */
+export function killOnExit(child: ChildProcess): void {
+  const kill = () => child.kill('SIGKILL');
+  process.once('exit', kill);
+  child.once('exit', () => process.removeListener('exit', kill));
 }

@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createConnection } from 'node:net';
-import { freePort, sleep, waitFor } from './ports';
+import { freePort, killOnExit, sleep, waitFor } from './ports';
 
 const answers = (port: number): Promise<boolean> =>
   new Promise((resolve) => {
@@ -29,7 +29,11 @@ export class RedisServer {
   }
 
   async resume(): Promise<void> {
-    this.process = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    this.process = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
     await waitFor('redis to answer', () => answers(this.port), 10_000, 20);
   }
 
