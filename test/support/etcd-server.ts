@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, killOnExit, sleep, waitFor } from './ports';
+import { freePort, killChild, killOnExit, waitFor } from './ports';
 
 const run = promisify(execFile);
 
@@ -75,13 +75,8 @@ export class EtcdServer {
 
   /** Stops the process (SIGKILL: an outage, not a graceful leave). */
   async stop(): Promise<void> {
-    const child = this.process;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
+    await killChild(this.process);
     this.process = undefined;
-    await sleep(50);
   }
 
   async destroy(): Promise<void> {

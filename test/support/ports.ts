@@ -42,3 +42,12 @@ export function killOnExit(child: ChildProcess): void {
   process.once('exit', kill);
   child.once('exit', () => process.removeListener('exit', kill));
 }
+
+/** SIGKILLs a server process (an outage, not a graceful leave) and waits until it is gone. */
+export async function killChild(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await exited;
+  await sleep(20);
+}

@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createConnection } from 'node:net';
-import { freePort, killOnExit, sleep, waitFor } from './ports';
+import { freePort, killChild, killOnExit, waitFor } from './ports';
 
 const answers = (port: number): Promise<boolean> =>
   new Promise((resolve) => {
@@ -34,16 +34,12 @@ export class RedisServer {
       ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
       { stdio: 'ignore' },
     );
+    killOnExit(this.process);
     await waitFor('redis to answer', () => answers(this.port), 10_000, 20);
   }
 
   async stop(): Promise<void> {
-    const child = this.process;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
+    await killChild(this.process);
     this.process = undefined;
-    await sleep(20);
   }
 }
