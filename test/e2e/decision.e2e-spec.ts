@@ -23,6 +23,7 @@ describe('gRPC DecisionService (e2e, real etcd and Redis, two instances)', () =>
   let cb: DecisionClient;
   let raw: Redis;
 
+  /** Creates a rule through A, then waits until B has it too: right after start, B's watch may trail A's write. */
   const put = async (body: Record<string, unknown>) => {
     const res = await a
       .http()
@@ -30,6 +31,19 @@ describe('gRPC DecisionService (e2e, real etcd and Redis, two instances)', () =>
       .set('Authorization', bearer('editor'))
       .send(body);
     expect(res.status).toBe(201);
+    const key = `${body.department}/${body.grade}/${body.window}`;
+    await waitFor(
+      `B to see ${key}`,
+      async () => {
+        const seen = await b
+          .http()
+          .get(`/api/v1/rules/${key}`)
+          .set('Authorization', bearer('viewer'));
+        return seen.status === 200 && seen.body.revision === res.body.revision;
+      },
+      5000,
+      2,
+    );
     return res;
   };
   const grpcError = (promise: Promise<unknown>): Promise<ServiceError> =>
