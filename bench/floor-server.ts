@@ -16,6 +16,9 @@ const counters = new RedisCounterStore({
   keyPrefix: 'floor:',
 });
 const plan = {
+  rule: 'floor/1/any',
+  client: '',
+  breaker: { mode: 'disabled' as const, openMs: 0, halfOpenMaxCalls: 0 },
   scope: 'floor/1/any',
   algorithm: 'sliding_window' as const,
   hits: 1,

@@ -9,6 +9,9 @@ import { LocalLimiter } from './domain/local-limiter';
 import { LifecycleService } from './lifecycle.service';
 import { CounterStore } from './ports/counter-store.port';
 import { DecisionService } from './services/decision.service';
+import { BreakerService } from './services/breaker.service';
+import { BreakerStore } from './ports/breaker-store.port';
+import { BreakersController } from './transport/http/breakers.controller';
 import { ReadinessService } from './services/readiness.service';
 import { GrpcServer } from './transport/grpc/grpc-server';
 import { MetricsService } from './observability/metrics.service';
@@ -43,7 +46,7 @@ export class AppModule {
           },
         }),
       ],
-      controllers: [RulesController, WindowsController, AdminController, OperationsController],
+      controllers: [RulesController, WindowsController, AdminController, BreakersController, OperationsController],
       providers: [
         { provide: AppConfig, useValue: config },
         { provide: RootLogger, useValue: root },
@@ -115,13 +118,24 @@ export class AppModule {
         },
         {
           provide: DecisionService,
-          inject: [RuleIndexService, CounterStore, MetricsService],
-          useFactory: (live: RuleIndexService, counters: CounterStore, metrics: MetricsService) =>
+          inject: [RuleIndexService, CounterStore, MetricsService, BreakerService],
+          useFactory: (live: RuleIndexService, counters: CounterStore, metrics: MetricsService, breakers: BreakerService) =>
             new DecisionService(live, counters, new LocalLimiter(Date.now), metrics.decisions, {
               noRuleVerdict: config.noRuleVerdict,
               maxHits: config.maxHits,
               maxBatch: config.maxBatch,
               maxAtSkewMs: config.atMaxSkewMs,
+            }, breakers),
+        },
+        { provide: BreakerStore, useExisting: CounterStore },
+        {
+          provide: BreakerService,
+          inject: [RuleIndexService, BreakerStore, ConfigStore, MetricsService],
+          useFactory: (live: RuleIndexService, breakers: BreakerStore, store: ConfigStore, metrics: MetricsService) =>
+            new BreakerService(live, breakers, store, metrics, root.child('breaker'), {
+              maxOutcomes: config.maxOutcomes,
+              maxLatencyMs: config.maxLatencyMs,
+              writeVisibilityTimeoutMs: config.writeVisibilityTimeoutMs,
             }),
         },
         {
@@ -132,8 +146,8 @@ export class AppModule {
         },
         {
           provide: GrpcServer,
-          inject: [DecisionService, ReadinessService],
-          useFactory: (decisions: DecisionService, readiness: ReadinessService) =>
+          inject: [DecisionService, ReadinessService, BreakerService],
+          useFactory: (decisions: DecisionService, readiness: ReadinessService, breakers: BreakerService) =>
             new GrpcServer(
               {
                 host: config.grpcHost,
@@ -141,6 +155,7 @@ export class AppModule {
                 maxMessageBytes: config.bodyLimitBytes,
               },
               decisions,
+              breakers,
               readiness,
               root.child('grpc'),
             ),

@@ -50,6 +50,8 @@ export class AppConfig {
   /** Seconds an instance's registration outlives it (etcd lease TTL). */
   instanceTtlSeconds!: number;
   shutdownGraceMs!: number;
+  maxOutcomes!: number;
+  maxLatencyMs!: number;
   /** This build's version (package.json), shown in the instance registry. */
   version!: string;
 }
@@ -103,6 +105,8 @@ class Environment {
   INSTANCE_ID = '';
   @IsInt() @Min(2) @Max(300) INSTANCE_TTL_SECONDS = 10;
   @IsInt() @Min(0) @Max(600_000) SHUTDOWN_GRACE_MS = 10_000;
+  @IsInt() @Min(1) @Max(100_000) MAX_OUTCOMES = 10_000;
+  @IsInt() @Min(1) @Max(86_400_000) MAX_LATENCY_MS = 600_000;
 }
 
 const INTEGER = /^-?\d+$/;
@@ -203,6 +207,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       parsed.INSTANCE_ID || `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
     instanceTtlSeconds: parsed.INSTANCE_TTL_SECONDS,
     shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
+    maxOutcomes: parsed.MAX_OUTCOMES,
+    maxLatencyMs: parsed.MAX_LATENCY_MS,
     version,
   });
 }

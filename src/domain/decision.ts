@@ -16,10 +16,17 @@ export interface DecideInput {
   atMs: number;
 }
 
+/** How the counting script treats the rule's breaker. A forced-open breaker never reaches it. */
+export type BreakerGateMode = 'disabled' | 'auto' | 'forced-closed';
+
 /** What to ask the counter store for one decision. */
 export interface CountPlan {
+  /** The rule's key: all of a rule's counters and its breaker share one Redis hash slot. */
+  rule: string;
   /** Counter scope: the rule's key, plus the client for `per: "client"`. Not the rule revision. */
   scope: string;
+  /** The client id for `per: "client"`, else ''. */
+  client: string;
   algorithm: Rule['limit']['algorithm'];
   hits: number;
   /** sliding_window: hits per window; token_bucket: bucket capacity (burst). */
@@ -32,6 +39,7 @@ export interface CountPlan {
    * sliding_window: up to 2 × budget in the window; token_bucket: a debt of up to one burst.
    */
   overdraft: number;
+  breaker: { mode: BreakerGateMode; openMs: number; halfOpenMaxCalls: number };
 }
 
 export interface CountResult {
@@ -41,6 +49,13 @@ export interface CountResult {
   remaining: number;
   retryAfterMs: number;
   resetAfterMs: number;
+  breaker: {
+    /** The breaker refused the call before anything was counted. */
+    blocked: boolean;
+    state: BreakerStateName;
+    /** This call moved the breaker OPEN → HALF_OPEN. */
+    openedToHalf: boolean;
+  };
 }
 
 export interface Decision {
@@ -62,21 +77,38 @@ export const limitOf = (rule: Rule): number =>
 const isCore = (rule: Rule, resource: string): boolean =>
   rule.onExceed === 'degrade' && resource !== '' && rule.coreResources.includes(resource);
 
-export function planCount(rule: Rule, input: DecideInput): CountPlan {
+export function planCount(rule: Rule, input: DecideInput, override?: 'open' | 'closed'): CountPlan {
   const limit = limitOf(rule);
   const key = ruleKeyOf(rule);
+  const client = rule.limit.per === 'client' ? input.clientId : '';
   return {
-    scope: rule.limit.per === 'client' ? `${key}|c:${input.clientId}` : key,
+    rule: key,
+    client,
+    scope: client ? `${key}|c:${client}` : key,
     algorithm: rule.limit.algorithm,
     hits: input.hits,
     limit,
     windowMs: rule.limit.windowMs,
     refillPerMs: rule.limit.qps / 1000,
     overdraft: isCore(rule, input.resource) ? limit : 0,
+    breaker: {
+      mode: !rule.breaker.enabled ? 'disabled' : override === 'closed' ? 'forced-closed' : 'auto',
+      openMs: rule.breaker.openMs,
+      halfOpenMaxCalls: rule.breaker.halfOpenMaxCalls,
+    },
   };
 }
 
 const breakerOf = (rule: Rule): BreakerStateName => (rule.breaker.enabled ? 'CLOSED' : 'DISABLED');
+
+/** The breaker is open (or forced open): answer at once, count nothing. */
+export function circuitOpenDecision(rule: Rule, state: BreakerStateName, retryAfterMs: number, rulesRevision: number, forced: boolean): Decision {
+  const verdict: Verdict = rule.onExceed === 'degrade' ? 'DEGRADE' : 'REJECT';
+  const why = forced ? 'circuit breaker forced open by an admin' : state === 'HALF_OPEN' ? 'circuit breaker half-open: probe quota in use' : 'circuit breaker open';
+  const base = { rule: ruleKeyOf(rule), limit: limitOf(rule), remaining: 0, resetAfterMs: 0, breakerState: state, rulesRevision };
+  if (rule.shadow) return { ...base, verdict: 'ALLOW', reason: 'SHADOW', retryAfterMs: 0, detail: `shadow rule: would ${verdict} (CIRCUIT_OPEN): ${why}` };
+  return { ...base, verdict, reason: 'CIRCUIT_OPEN', retryAfterMs, detail: why };
+}
 
 /** Turns a count into the answer, applying onExceed and shadow. */
 export function decisionFromCount(
@@ -91,7 +123,7 @@ export function decisionFromCount(
     remaining: count.remaining,
     retryAfterMs: count.admitted ? 0 : count.retryAfterMs,
     resetAfterMs: count.resetAfterMs,
-    breakerState: breakerOf(rule),
+    breakerState: count.breaker.state,
     rulesRevision,
   };
   let verdict: Verdict;

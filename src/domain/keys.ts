@@ -9,9 +9,11 @@ export const KEYS = {
   windowsPrefix: 'windows/',
   auditPrefix: 'audit/',
   instancesPrefix: 'instances/',
+  breakersPrefix: 'breakers/',
   schemaVersion: 'meta/schema_version',
   rule: (id: RuleId): string => `rules/${ruleKeyOf(id)}`,
   window: (name: string): string => `windows/${name}`,
+  breaker: (id: RuleId): string => `breakers/${ruleKeyOf(id)}`,
   audit: (id: string): string => `audit/${id}`,
   instance: (id: string): string => `instances/${id}`,
 } as const;

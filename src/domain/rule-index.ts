@@ -12,7 +12,17 @@ interface Entry {
   readonly windowKnown: boolean;
 }
 
+/** An admin's manual breaker setting for one rule (etcd `breakers/{d}/{g}/{w}`); absent = auto. */
+export interface BreakerOverride {
+  mode: 'open' | 'closed';
+  by: string;
+  at: string;
+  revision: number;
+}
+
 export type IndexChange =
+  | { kind: 'put-override'; key: string; override: BreakerOverride }
+  | { kind: 'delete-override'; key: string }
   | { kind: 'put-rule'; rule: Rule }
   | { kind: 'delete-rule'; key: string }
   | { kind: 'put-window'; window: TimeWindow }
@@ -70,6 +80,7 @@ export class RuleIndex {
     private readonly ruleMap: ReadonlyMap<string, Rule>,
     private readonly windowMap: ReadonlyMap<string, TimeWindow>,
     readonly revision: number,
+    private readonly overrideMap: ReadonlyMap<string, BreakerOverride> = new Map(),
   ) {
     const compiled = new Map<string, ActivityCheck>();
     for (const [name, window] of windowMap) compiled.set(name, compileWindow(window));
@@ -108,8 +119,15 @@ export class RuleIndex {
   withChanges(changes: readonly IndexChange[], revision: number): RuleIndex {
     const rules = new Map(this.ruleMap);
     const windows = new Map(this.windowMap);
+    const overrides = new Map(this.overrideMap);
     for (const change of changes) {
       switch (change.kind) {
+        case 'put-override':
+          overrides.set(change.key, change.override);
+          break;
+        case 'delete-override':
+          overrides.delete(change.key);
+          break;
         case 'put-rule':
           rules.set(ruleKeyOf(change.rule), change.rule);
           break;
@@ -124,7 +142,7 @@ export class RuleIndex {
           break;
       }
     }
-    return new RuleIndex(rules, windows, Math.max(revision, this.revision));
+    return new RuleIndex(rules, windows, Math.max(revision, this.revision), overrides);
   }
 
   get ruleCount(): number {
@@ -137,6 +155,11 @@ export class RuleIndex {
 
   rule(key: string): Rule | undefined {
     return this.ruleMap.get(key);
+  }
+
+  /** The manual breaker setting of a rule (by rule key), if an admin set one. */
+  override(key: string): BreakerOverride | undefined {
+    return this.overrideMap.get(key);
   }
 
   window(name: string): TimeWindow | undefined {

@@ -68,6 +68,24 @@ export class MetricsService {
     registers: [this.registry],
   });
   readonly decisions = new DecisionMetrics(this.registry);
+  readonly breakerTransitions = new Counter({
+    name: 'rulecenter_breaker_transitions_total',
+    help: 'Circuit breaker state changes seen by this instance, by from and to state',
+    labelNames: ['from', 'to'] as const,
+    registers: [this.registry],
+  });
+  readonly breakerState = new Gauge({
+    name: 'rulecenter_breaker_state',
+    help: 'Last known breaker state per rule: 0 closed, 1 open, 2 half-open (one series per rule with a breaker)',
+    labelNames: ['rule'] as const,
+    registers: [this.registry],
+  });
+  readonly outcomesReported = new Counter({
+    name: 'rulecenter_outcomes_reported_total',
+    help: 'Outcomes reported by gateways: accepted, or ignored because no rule governs or its breaker is disabled',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });

@@ -1,7 +1,7 @@
 import { validationFailed } from '../domain/errors';
 import { KEYS } from '../domain/keys';
 import { Rule, RuleBody, applyRuleDefaults, ruleBodyProblems } from '../domain/rule';
-import { IndexChange } from '../domain/rule-index';
+import { BreakerOverride, IndexChange } from '../domain/rule-index';
 import { tokenProblem } from '../domain/scope';
 import {
   TimeWindow,
@@ -119,6 +119,17 @@ export function decodeEntry(key: string, value: string | null, modRevision: numb
       ...serverFields(validated.value),
     };
     return { kind: 'change', change: { kind: 'put-window', window } };
+  }
+  if (key.startsWith(KEYS.breakersPrefix)) {
+    const ruleKey = key.slice(KEYS.breakersPrefix.length);
+    const parts = ruleKey.split('/');
+    if (parts.length !== 3) return invalid(['breaker key must be breakers/{department}/{grade}/{window}']);
+    if (value === null) return { kind: 'change', change: { kind: 'delete-override', key: ruleKey } };
+    const parsed = parseJson(value);
+    const doc = parsed.ok ? (parsed.json as Partial<BreakerOverride>) : undefined;
+    if (!doc || (doc.mode !== 'open' && doc.mode !== 'closed')) return invalid(['breaker override must be {"mode": "open" | "closed", "by", "at"}']);
+    const override: BreakerOverride = { mode: doc.mode, by: String(doc.by ?? 'unknown'), at: String(doc.at ?? ''), revision: modRevision };
+    return { kind: 'change', change: { kind: 'put-override', key: ruleKey, override } };
   }
   return { kind: 'ignored' };
 }

@@ -1,5 +1,6 @@
 import { DecideLimits, RawDecideRequest, parseDecideRequest } from '../domain/decide-request';
 import {
+  circuitOpenDecision,
   CountPlan,
   DecideInput,
   Decision,
@@ -18,6 +19,11 @@ import { DecisionMetrics } from '../observability/decision-metrics';
 export interface DecisionOptions extends DecideLimits {
   noRuleVerdict: 'ALLOW' | 'REJECT';
   maxBatch: number;
+}
+
+/** Told when a decision moved a breaker OPEN → HALF_OPEN (the breaker service logs and emits it). */
+export interface HalfOpenListener {
+  noteHalfOpen(rule: string): void;
 }
 
 /** What decisions need of the live index: the current rules and how many instances share a limit. */
@@ -42,6 +48,7 @@ export class DecisionService {
     private readonly local: LocalLimiter,
     private readonly metrics: DecisionMetrics,
     private readonly options: DecisionOptions,
+    private readonly breakers: HalfOpenListener,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -95,9 +102,9 @@ export class DecisionService {
     const decisions = planned.map((p) => {
       if (p.kind === 'done') return p.decision;
       const result = results[next++];
-      return result.status === 'fulfilled'
-        ? decisionFromCount(p.rule, p.input, result.value, index.revision)
-        : this.withoutStore(p, index.revision, result.reason);
+      if (result.status === 'rejected') return this.withoutStore(p, index.revision, result.reason);
+      if (result.value.breaker.openedToHalf) this.breakers.noteHalfOpen(p.plan.rule);
+      return decisionFromCount(p.rule, p.input, result.value, index.revision);
     });
     const perDecision = (performance.now() - started) / decisions.length;
     for (const decision of decisions) this.metrics.record(decision, perDecision);
@@ -116,7 +123,12 @@ export class DecisionService {
         `${path}client_id is required: the governing rule ${ruleKeyOf(rule)} counts per client`,
       ]);
     }
-    return { kind: 'counted', rule, input, plan: planCount(rule, input) };
+    const override = rule.breaker.enabled ? index.override(ruleKeyOf(rule))?.mode : undefined;
+    if (override === 'open') {
+      // Forced open by an admin: answer from memory, no Redis call, nothing counted.
+      return { kind: 'done', decision: circuitOpenDecision(rule, 'OPEN', rule.breaker.openMs, index.revision, true) };
+    }
+    return { kind: 'counted', rule, input, plan: planCount(rule, input, override) };
   }
 
   private withoutStore(

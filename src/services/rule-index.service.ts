@@ -169,6 +169,7 @@ export class RuleIndexService implements LiveIndex {
     assertSchemaSupported((await readSchemaVersion(this.store)).version);
     const rules = await this.store.list(KEYS.rulesPrefix);
     const windows = await this.store.list(KEYS.windowsPrefix, { atRevision: rules.revision });
+    const overrides = await this.store.list(KEYS.breakersPrefix, { atRevision: rules.revision });
     const instances = await this.store.list(KEYS.instancesPrefix, {
       atRevision: rules.revision,
       keysOnly: true,
@@ -177,7 +178,7 @@ export class RuleIndexService implements LiveIndex {
     for (const entry of instances.entries) this.instances.add(entry.key);
     const previous = this.current;
     this.accepted.clear();
-    const changes = this.decodeAll([...windows.entries, ...rules.entries], 'list', previous);
+    const changes = this.decodeAll([...windows.entries, ...rules.entries, ...overrides.entries], 'list', previous);
     this.swap(RuleIndex.empty().withChanges(changes, rules.revision), 'etcd');
     this.listed = true;
     this.lastError = undefined;
@@ -272,9 +273,7 @@ export class RuleIndexService implements LiveIndex {
       }
       if (this.rejectedRevisions.get(entry.key) !== entry.modRevision) {
         this.rejectedRevisions.set(entry.key, entry.modRevision);
-        this.metrics.configLoadErrors.inc({
-          kind: entry.key.startsWith(KEYS.rulesPrefix) ? 'rule' : 'window',
-        });
+        this.metrics.configLoadErrors.inc({ kind: entry.key.slice(0, entry.key.indexOf('/')) });
         this.logger.error(
           { key: entry.key, revision: entry.modRevision, origin, problems: decoded.problems },
           'invalid value in etcd rejected; the previous value keeps serving',
@@ -290,6 +289,11 @@ export class RuleIndexService implements LiveIndex {
     if (key.startsWith(KEYS.rulesPrefix)) {
       const rule = previous.rule(key.slice(KEYS.rulesPrefix.length));
       return rule && { kind: 'put-rule', rule };
+    }
+    if (key.startsWith(KEYS.breakersPrefix)) {
+      const ruleKey = key.slice(KEYS.breakersPrefix.length);
+      const override = previous.override(ruleKey);
+      return override && { kind: 'put-override', key: ruleKey, override };
     }
     const window = previous.window(key.slice(KEYS.windowsPrefix.length));
     return window && { kind: 'put-window', window };
@@ -344,6 +348,9 @@ function changeKey(change: IndexChange): string {
       return `windows/${change.window.name}`;
     case 'delete-window':
       return `windows/${change.name}`;
+    case 'put-override':
+    case 'delete-override':
+      return `breakers/${change.key}`;
   }
 }
 

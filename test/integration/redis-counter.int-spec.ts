@@ -4,12 +4,16 @@ import { RedisCounterStore } from '../../src/adapters/redis/redis-counter.store'
 import { RedisServer } from '../support/redis-server';
 import { sleep, waitFor } from '../support/ports';
 
+const NO_BREAKER = { mode: 'disabled' as const, openMs: 0, halfOpenMaxCalls: 0 };
 const sw = (
   scope: string,
   limit: number,
   windowMs: number,
   extra: Partial<CountPlan> = {},
 ): CountPlan => ({
+  rule: scope.split('|c:')[0],
+  client: scope.split('|c:')[1] ?? '',
+  breaker: NO_BREAKER,
   scope,
   algorithm: 'sliding_window',
   hits: 1,
@@ -25,6 +29,9 @@ const tb = (
   qps: number,
   extra: Partial<CountPlan> = {},
 ): CountPlan => ({
+  rule: scope,
+  client: '',
+  breaker: NO_BREAKER,
   scope,
   algorithm: 'token_bucket',
   hits: 1,
@@ -165,7 +172,7 @@ describe('Redis counter scripts against a real Redis', () => {
     it('keeps every key of a decision in one hash slot and lets keys expire', async () => {
       await store.consume(sw('h/1/any|c:student-42', 5, 500));
       const keys = (await raw.keys('rc:*h/1/any*')).sort();
-      expect(keys).toEqual(['rc:{h/1/any|c:student-42}:sw', 'rc:{h/1/any|c:student-42}:swm']);
+      expect(keys).toEqual(['rc:{h/1/any}:c:student-42:sw', 'rc:{h/1/any}:c:student-42:swm']);
       for (const key of keys) {
         const ttl = await raw.pttl(key);
         expect(ttl).toBeGreaterThan(0);

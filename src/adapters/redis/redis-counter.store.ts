@@ -1,27 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Redis, { Cluster, Result } from 'ioredis';
-import { CountPlan, CountResult } from '../../domain/decision';
+import { BreakerPhase, OutcomeCounts } from '../../domain/breaker';
+import { BreakerStateName, CountPlan, CountResult } from '../../domain/decision';
 import { DomainError } from '../../domain/errors';
+import { BreakerSettings } from '../../domain/rule';
+import { BreakerReport, BreakerStore } from '../../ports/breaker-store.port';
 import { CounterStore } from '../../ports/counter-store.port';
+
+type N = number;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    rcSlidingWindow(
-      log: string,
-      meta: string,
-      limit: number,
-      windowMs: number,
-      hits: number,
-      overdraft: number,
-    ): Result<number[], Context>;
-    rcTokenBucket(
-      bucket: string,
-      capacity: number,
-      ratePerMs: number,
-      hits: number,
-      overdraft: number,
-    ): Result<number[], Context>;
+    rcSlidingWindow(log: string, meta: string, breaker: string, ...args: N[]): Result<number[], Context>;
+    rcTokenBucket(bucket: string, breaker: string, ...args: N[]): Result<number[], Context>;
+    rcBreakerReport(breaker: string, stats: string, ...args: N[]): Result<number[], Context>;
   }
 }
 
@@ -37,19 +30,30 @@ export interface RedisCounterOptions {
 }
 
 const lua = (name: string): string => readFileSync(join(__dirname, 'lua', name), 'utf8');
+/** Counting scripts start with the breaker gate, so the open check rides in the same call. */
+const withGate = (name: string): string => `${lua('breaker-gate.lua')}\n${lua(name)}`;
+const GATE_MODE = { disabled: 0, auto: 1, 'forced-closed': 2 } as const;
+const STATE: BreakerStateName[] = ['CLOSED', 'OPEN', 'HALF_OPEN', 'DISABLED'];
+const PHASE: BreakerPhase[] = ['CLOSED', 'OPEN', 'HALF_OPEN'];
 
 /**
- * Counters in Redis or Redis Cluster. One Lua script per algorithm, defined when the client is
- * created (EVALSHA, falling back to EVAL on NOSCRIPT). Every key of one decision carries the same
- * `{scope}` hash tag, so a script touches one slot. Auto-pipelining batches the calls issued in
- * one tick (a DecideBatch is one round trip per node). No offline queue, no retries: while Redis
- * is away a call fails at once or after `timeoutMs`, never hangs.
+ * Counters and breakers in Redis or Redis Cluster. One Lua script per algorithm (each starting
+ * with the breaker gate) plus the outcome report, defined when the client is created (EVALSHA,
+ * falling back to EVAL on NOSCRIPT). The rule's key is the hash tag of every key — counters, per
+ * client too, and its breaker — so one script touches one slot. Auto-pipelining batches the calls
+ * issued in one tick (a DecideBatch is one round trip per node). No offline queue, no retries:
+ * while Redis is away a call fails at once or after `timeoutMs`, never hangs.
  */
-export class RedisCounterStore extends CounterStore {
+export class RedisCounterStore extends CounterStore implements BreakerStore {
   private readonly client: Redis | Cluster;
 
   constructor(private readonly options: RedisCounterOptions) {
     super();
+    const scripts = {
+      rcSlidingWindow: { numberOfKeys: 3, lua: withGate('sliding-window.lua') },
+      rcTokenBucket: { numberOfKeys: 2, lua: withGate('token-bucket.lua') },
+      rcBreakerReport: { numberOfKeys: 2, lua: lua('breaker-report.lua') },
+    };
     const common = {
       commandTimeout: options.timeoutMs,
       connectTimeout: Math.max(options.timeoutMs, 1000),
@@ -58,10 +62,7 @@ export class RedisCounterStore extends CounterStore {
       enableAutoPipelining: true,
       protocol: 2 as const,
       retryStrategy: (attempt: number) => Math.min(50 * attempt, 1000),
-      scripts: {
-        rcSlidingWindow: { numberOfKeys: 2, lua: lua('sliding-window.lua') },
-        rcTokenBucket: { numberOfKeys: 1, lua: lua('token-bucket.lua') },
-      },
+      scripts,
     };
     this.client = options.clusterNodes.length
       ? new Cluster(
@@ -69,41 +70,26 @@ export class RedisCounterStore extends CounterStore {
             const [host, port] = n.split(':');
             return { host, port: Number(port) };
           }),
-          {
-            redisOptions: common,
-            enableOfflineQueue: false,
-            scripts: common.scripts,
-            enableAutoPipelining: true,
-          },
+          { redisOptions: common, enableOfflineQueue: false, scripts, enableAutoPipelining: true },
         )
       : new Redis(options.url, common);
     // Connection errors are reported per call; this only keeps them from being unhandled.
     this.client.on('error', (error) => this.options.onError?.('connection', error));
   }
 
-  private keys(scope: string): { log: string; meta: string; bucket: string } {
-    const tag = `${this.options.keyPrefix}{${scope}}`;
-    return { log: `${tag}:sw`, meta: `${tag}:swm`, bucket: `${tag}:tb` };
+  private keys(rule: string, client = '') {
+    const tag = `${this.options.keyPrefix}{${rule}}`;
+    const counter = client ? `${tag}:c:${client}` : tag;
+    return { log: `${counter}:sw`, meta: `${counter}:swm`, bucket: `${counter}:tb`, breaker: `${tag}:br`, stats: `${tag}:bs` };
   }
 
   private run(plan: CountPlan): Promise<number[]> {
-    const keys = this.keys(plan.scope);
+    const keys = this.keys(plan.rule, plan.client);
+    const { mode, openMs, halfOpenMaxCalls } = plan.breaker;
+    const gate = [GATE_MODE[mode], openMs, halfOpenMaxCalls];
     return plan.algorithm === 'sliding_window'
-      ? this.client.rcSlidingWindow(
-          keys.log,
-          keys.meta,
-          plan.limit,
-          plan.windowMs,
-          plan.hits,
-          plan.overdraft,
-        )
-      : this.client.rcTokenBucket(
-          keys.bucket,
-          plan.limit,
-          plan.refillPerMs,
-          plan.hits,
-          plan.overdraft,
-        );
+      ? this.client.rcSlidingWindow(keys.log, keys.meta, keys.breaker, plan.limit, plan.windowMs, plan.hits, plan.overdraft, ...gate)
+      : this.client.rcTokenBucket(keys.bucket, keys.breaker, plan.limit, plan.refillPerMs, plan.hits, plan.overdraft, ...gate);
   }
 
   async consume(plan: CountPlan): Promise<CountResult> {
@@ -116,6 +102,28 @@ export class RedisCounterStore extends CounterStore {
 
   async consumeMany(plans: CountPlan[]): Promise<PromiseSettledResult<CountResult>[]> {
     return Promise.allSettled(plans.map((plan) => this.consume(plan)));
+  }
+
+  async report(rule: string, settings: BreakerSettings, outcomes: OutcomeCounts): Promise<BreakerReport> {
+    const keys = this.keys(rule);
+    try {
+      const [from, to, total, errorRate, slowRate] = await this.client.rcBreakerReport(
+        keys.breaker,
+        keys.stats,
+        settings.statWindowMs,
+        settings.minRequests,
+        settings.errorRateThreshold,
+        settings.slowCallRateThreshold,
+        settings.openMs,
+        settings.halfOpenMaxCalls,
+        outcomes.total,
+        outcomes.failures,
+        outcomes.slow,
+      );
+      return { from: PHASE[from], to: PHASE[to], total, errorRate: errorRate / 1e6, slowRate: slowRate / 1e6 };
+    } catch (error) {
+      throw this.unavailable('breaker', error);
+    }
   }
 
   async ping(): Promise<void> {
@@ -138,6 +146,13 @@ export class RedisCounterStore extends CounterStore {
 }
 
 function toResult(reply: number[]): CountResult {
-  const [admitted, over, remaining, retryAfterMs, resetAfterMs] = reply;
-  return { admitted: admitted === 1, overLimit: over === 1, remaining, retryAfterMs, resetAfterMs };
+  const [admitted, over, remaining, retryAfterMs, resetAfterMs, blocked, state, openedToHalf] = reply;
+  return {
+    admitted: admitted === 1,
+    overLimit: over === 1,
+    remaining,
+    retryAfterMs,
+    resetAfterMs,
+    breaker: { blocked: blocked === 1, state: STATE[state], openedToHalf: openedToHalf === 1 },
+  };
 }

@@ -2,7 +2,9 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { Logger } from '../../observability/logger';
 import { DecisionService } from '../../services/decision.service';
 import { ReadinessService } from '../../services/readiness.service';
+import { BreakerService } from '../../services/breaker.service';
 import { decisionHandlers } from './decision.handlers';
+import { outcomeHandlers } from './outcome.handlers';
 import { healthHandlers } from './health.handlers';
 import { loadService } from './proto';
 
@@ -24,6 +26,7 @@ export class GrpcServer {
   constructor(
     private readonly options: GrpcServerOptions,
     decisions: DecisionService,
+    breakers: BreakerService,
     readiness: ReadinessService,
     private readonly logger: Logger,
   ) {
@@ -36,7 +39,7 @@ export class GrpcServer {
     });
     this.server.addService(
       loadService('rulecenter/v1/decision.proto', 'rulecenter.v1.DecisionService').service,
-      decisionHandlers(decisions),
+      { ...decisionHandlers(decisions), ...outcomeHandlers(breakers) },
     );
     this.server.addService(
       loadService('grpc/health/v1/health.proto', 'grpc.health.v1.Health').service,

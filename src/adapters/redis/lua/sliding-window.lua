@@ -5,11 +5,14 @@
 --
 -- KEYS[1]  ZSET  admissions: member "<seq>:<hits>", score = admission time in ms
 -- KEYS[2]  HASH  meta: n = hits inside the window, seq = last member sequence number
+-- KEYS[3]  HASH  the rule's breaker (breaker-gate.lua)
 -- ARGV[1]  LIMIT     hits admitted per window (>= 1)
 -- ARGV[2]  WINDOW    window length in ms
 -- ARGV[3]  HITS      hits this call asks for (>= 1)
 -- ARGV[4]  OVERDRAFT extra hits allowed past LIMIT (core resources under "degrade"); 0 = none
--- Returns {admitted 0|1, over_limit 0|1, remaining, retry_after_ms, reset_after_ms}
+-- ARGV[5..7] breaker mode, open ms, half-open max calls (breaker-gate.lua)
+-- Returns {admitted 0|1, over_limit 0|1, remaining, retry_after_ms, reset_after_ms,
+--          breaker_blocked 0|1, breaker_state, breaker_opened_to_half 0|1}
 local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 local hits = tonumber(ARGV[3])
@@ -18,6 +21,9 @@ local overdraft = tonumber(ARGV[4])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 local cutoff = now - window
+
+local blocked, bstate, bretry, bmoved, probe = breaker_gate(KEYS[3], now, tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]))
+if blocked == 1 then return {0, 0, 0, bretry, 0, 1, bstate, bmoved} end
 
 local function hits_of(member)
   return tonumber(string.match(member, ':(%d+)$'))
@@ -81,6 +87,8 @@ if n > 0 then
   if #newest == 2 then reset = math.max(0, math.ceil(tonumber(newest[2]) + window - now)) end
 end
 
+if admitted == 0 and probe == 1 then breaker_return_probe(KEYS[3]) end
+
 local remaining = limit - n
 if remaining < 0 then remaining = 0 end
-return {admitted, over, remaining, retry, reset}
+return {admitted, over, remaining, retry, reset, 0, bstate, bmoved}

@@ -3,11 +3,14 @@
 -- bucket down to -OVERDRAFT (a debt repaid by later refill). Time is the Redis clock.
 --
 -- KEYS[1]  HASH  tokens = tokens after the last call (may be negative), ts = its time in ms
+-- KEYS[2]  HASH  the rule's breaker (breaker-gate.lua)
 -- ARGV[1]  CAPACITY  bucket size, the rule's burst (>= 1)
 -- ARGV[2]  RATE      refill in tokens per ms (qps / 1000)
 -- ARGV[3]  HITS      tokens this call asks for (>= 1)
 -- ARGV[4]  OVERDRAFT how far below zero a core resource may take the bucket; 0 = none
--- Returns {admitted 0|1, over_limit 0|1, remaining, retry_after_ms, reset_after_ms}
+-- ARGV[5..7] breaker mode, open ms, half-open max calls (breaker-gate.lua)
+-- Returns {admitted 0|1, over_limit 0|1, remaining, retry_after_ms, reset_after_ms,
+--          breaker_blocked 0|1, breaker_state, breaker_opened_to_half 0|1}
 local capacity = tonumber(ARGV[1])
 local rate = tonumber(ARGV[2])
 local hits = tonumber(ARGV[3])
@@ -15,6 +18,9 @@ local overdraft = tonumber(ARGV[4])
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+
+local blocked, bstate, bretry, bmoved, probe = breaker_gate(KEYS[2], now, tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]))
+if blocked == 1 then return {0, 0, 0, bretry, 0, 1, bstate, bmoved} end
 
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
 local tokens = tonumber(state[1])
@@ -42,4 +48,5 @@ if admitted == 0 then
 end
 local reset = math.ceil((capacity - tokens) / rate)
 local remaining = math.floor(math.max(tokens, 0))
-return {admitted, over, remaining, retry, reset}
+if admitted == 0 and probe == 1 then breaker_return_probe(KEYS[2]) end
+return {admitted, over, remaining, retry, reset, 0, bstate, bmoved}
