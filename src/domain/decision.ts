@@ -117,6 +117,9 @@ export function decisionFromCount(
   count: CountResult,
   rulesRevision: number,
 ): Decision {
+  if (count.breaker.blocked) {
+    return circuitOpenDecision(rule, count.breaker.state, count.retryAfterMs, rulesRevision, false);
+  }
   const base = {
     rule: ruleKeyOf(rule),
     limit: limitOf(rule),

@@ -60,12 +60,9 @@ export class DecisionService {
     if (planned.kind === 'done') decision = planned.decision;
     else {
       try {
-        decision = decisionFromCount(
-          planned.rule,
-          planned.input,
-          await this.counters.consume(planned.plan),
-          index.revision,
-        );
+        const count = await this.counters.consume(planned.plan);
+        if (count.breaker.openedToHalf) this.breakers.noteHalfOpen(planned.plan.rule);
+        decision = decisionFromCount(planned.rule, planned.input, count, index.revision);
       } catch (error) {
         decision = this.withoutStore(planned, index.revision, error);
       }
