@@ -46,7 +46,13 @@ export class AppModule {
           },
         }),
       ],
-      controllers: [RulesController, WindowsController, AdminController, BreakersController, OperationsController],
+      controllers: [
+        RulesController,
+        WindowsController,
+        AdminController,
+        BreakersController,
+        OperationsController,
+      ],
       providers: [
         { provide: AppConfig, useValue: config },
         { provide: RootLogger, useValue: root },
@@ -119,19 +125,36 @@ export class AppModule {
         {
           provide: DecisionService,
           inject: [RuleIndexService, CounterStore, MetricsService, BreakerService],
-          useFactory: (live: RuleIndexService, counters: CounterStore, metrics: MetricsService, breakers: BreakerService) =>
-            new DecisionService(live, counters, new LocalLimiter(Date.now), metrics.decisions, {
-              noRuleVerdict: config.noRuleVerdict,
-              maxHits: config.maxHits,
-              maxBatch: config.maxBatch,
-              maxAtSkewMs: config.atMaxSkewMs,
-            }, breakers),
+          useFactory: (
+            live: RuleIndexService,
+            counters: CounterStore,
+            metrics: MetricsService,
+            breakers: BreakerService,
+          ) =>
+            new DecisionService(
+              live,
+              counters,
+              new LocalLimiter(Date.now),
+              metrics.decisions,
+              {
+                noRuleVerdict: config.noRuleVerdict,
+                maxHits: config.maxHits,
+                maxBatch: config.maxBatch,
+                maxAtSkewMs: config.atMaxSkewMs,
+              },
+              breakers,
+            ),
         },
         { provide: BreakerStore, useExisting: CounterStore },
         {
           provide: BreakerService,
           inject: [RuleIndexService, BreakerStore, ConfigStore, MetricsService],
-          useFactory: (live: RuleIndexService, breakers: BreakerStore, store: ConfigStore, metrics: MetricsService) =>
+          useFactory: (
+            live: RuleIndexService,
+            breakers: BreakerStore,
+            store: ConfigStore,
+            metrics: MetricsService,
+          ) =>
             new BreakerService(live, breakers, store, metrics, root.child('breaker'), {
               maxOutcomes: config.maxOutcomes,
               maxLatencyMs: config.maxLatencyMs,
@@ -147,7 +170,11 @@ export class AppModule {
         {
           provide: GrpcServer,
           inject: [DecisionService, ReadinessService, BreakerService],
-          useFactory: (decisions: DecisionService, readiness: ReadinessService, breakers: BreakerService) =>
+          useFactory: (
+            decisions: DecisionService,
+            readiness: ReadinessService,
+            breakers: BreakerService,
+          ) =>
             new GrpcServer(
               {
                 host: config.grpcHost,

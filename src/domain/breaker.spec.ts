@@ -1,7 +1,17 @@
 import { BreakerMachine, Transition } from './breaker';
 import { DEFAULT_BREAKER } from './rule';
 
-const settings = { ...DEFAULT_BREAKER, enabled: true, statWindowMs: 10_000, minRequests: 20, errorRateThreshold: 0.5, slowCallMs: 50, slowCallRateThreshold: 0.01, openMs: 30_000, halfOpenMaxCalls: 5 };
+const settings = {
+  ...DEFAULT_BREAKER,
+  enabled: true,
+  statWindowMs: 10_000,
+  minRequests: 20,
+  errorRateThreshold: 0.5,
+  slowCallMs: 50,
+  slowCallRateThreshold: 0.01,
+  openMs: 30_000,
+  halfOpenMaxCalls: 5,
+};
 const fail = (n: number) => ({ total: n, failures: n, slow: 0 });
 const ok = (n: number) => ({ total: n, failures: 0, slow: 0 });
 
@@ -16,7 +26,11 @@ describe('breaker state machine (fake clock)', () => {
     const b = new BreakerMachine(settings);
     b.record(1000, ok(10));
     const t = b.record(2000, fail(10));
-    expect(t).toEqual<Transition>({ from: 'CLOSED', to: 'OPEN', figures: { total: 20, errorRate: 0.5, slowRate: 0 } });
+    expect(t).toEqual<Transition>({
+      from: 'CLOSED',
+      to: 'OPEN',
+      figures: { total: 20, errorRate: 0.5, slowRate: 0 },
+    });
     expect(b.gate(2001)).toEqual({ pass: false, retryAfterMs: 29_999 });
   });
 

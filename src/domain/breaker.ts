@@ -58,7 +58,8 @@ export class BreakerMachine {
       this.move('HALF_OPEN', now, onTransition);
     }
     if (this.phase === 'HALF_OPEN') {
-      if (this.probes >= this.settings.halfOpenMaxCalls) return { pass: false, retryAfterMs: this.settings.openMs };
+      if (this.probes >= this.settings.halfOpenMaxCalls)
+        return { pass: false, retryAfterMs: this.settings.openMs };
       this.probes++;
       return { pass: true, probe: true };
     }
@@ -82,7 +83,8 @@ export class BreakerMachine {
       if (outcomes.failures > 0 || outcomes.slow > 0) this.move('OPEN', now, capture, outcomes);
       else {
         this.probeSuccesses += outcomes.total;
-        if (this.probeSuccesses >= this.settings.halfOpenMaxCalls) this.move('CLOSED', now, capture, outcomes);
+        if (this.probeSuccesses >= this.settings.halfOpenMaxCalls)
+          this.move('CLOSED', now, capture, outcomes);
       }
       return transition;
     }
@@ -93,7 +95,8 @@ export class BreakerMachine {
     current.slow += outcomes.slow;
     this.buckets.set(bucket, current);
     const window = this.windowCounts(bucket);
-    if (window.total >= this.settings.minRequests && this.tripped(window)) this.move('OPEN', now, capture, window);
+    if (window.total >= this.settings.minRequests && this.tripped(window))
+      this.move('OPEN', now, capture, window);
     return transition;
   }
 
@@ -112,10 +115,18 @@ export class BreakerMachine {
   }
 
   private tripped(c: OutcomeCounts): boolean {
-    return c.failures / c.total >= this.settings.errorRateThreshold || c.slow / c.total >= this.settings.slowCallRateThreshold;
+    return (
+      c.failures / c.total >= this.settings.errorRateThreshold ||
+      c.slow / c.total >= this.settings.slowCallRateThreshold
+    );
   }
 
-  private move(to: BreakerPhase, now: number, onTransition?: (t: Transition) => void, counts?: OutcomeCounts): void {
+  private move(
+    to: BreakerPhase,
+    now: number,
+    onTransition?: (t: Transition) => void,
+    counts?: OutcomeCounts,
+  ): void {
     const from = this.phase;
     this.phase = to;
     this.probes = 0;
@@ -126,7 +137,11 @@ export class BreakerMachine {
     onTransition?.({
       from,
       to,
-      figures: { total, errorRate: total ? (counts?.failures ?? 0) / total : 0, slowRate: total ? (counts?.slow ?? 0) / total : 0 },
+      figures: {
+        total,
+        errorRate: total ? (counts?.failures ?? 0) / total : 0,
+        slowRate: total ? (counts?.slow ?? 0) / total : 0,
+      },
     });
   }
 }

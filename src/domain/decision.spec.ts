@@ -118,21 +118,47 @@ describe('decisionFromCount', () => {
 
   it('reports the breaker state the counting script saw', () => {
     const c = count({ breaker: { blocked: false, state: 'HALF_OPEN', openedToHalf: true } });
-    expect(decisionFromCount(rule({ breaker: { enabled: true } }), input(), c, 1).breakerState).toBe('HALF_OPEN');
+    expect(
+      decisionFromCount(rule({ breaker: { enabled: true } }), input(), c, 1).breakerState,
+    ).toBe('HALF_OPEN');
   });
 
   it('answers CIRCUIT_OPEN when the breaker blocked the call: REJECT, or DEGRADE under degrade', () => {
-    const blocked = count({ admitted: false, retryAfterMs: 2500, breaker: { blocked: true, state: 'OPEN', openedToHalf: false } });
-    expect(decisionFromCount(rule({ breaker: { enabled: true } }), input(), blocked, 1)).toMatchObject({ verdict: 'REJECT', reason: 'CIRCUIT_OPEN', retryAfterMs: 2500, breakerState: 'OPEN' });
-    expect(decisionFromCount(rule({ onExceed: 'degrade', breaker: { enabled: true } }), input(), blocked, 1).verdict).toBe('DEGRADE');
-    expect(decisionFromCount(rule({ shadow: true, breaker: { enabled: true } }), input(), blocked, 1)).toMatchObject({ verdict: 'ALLOW', reason: 'SHADOW' });
+    const blocked = count({
+      admitted: false,
+      retryAfterMs: 2500,
+      breaker: { blocked: true, state: 'OPEN', openedToHalf: false },
+    });
+    expect(
+      decisionFromCount(rule({ breaker: { enabled: true } }), input(), blocked, 1),
+    ).toMatchObject({
+      verdict: 'REJECT',
+      reason: 'CIRCUIT_OPEN',
+      retryAfterMs: 2500,
+      breakerState: 'OPEN',
+    });
+    expect(
+      decisionFromCount(
+        rule({ onExceed: 'degrade', breaker: { enabled: true } }),
+        input(),
+        blocked,
+        1,
+      ).verdict,
+    ).toBe('DEGRADE');
+    expect(
+      decisionFromCount(rule({ shadow: true, breaker: { enabled: true } }), input(), blocked, 1),
+    ).toMatchObject({ verdict: 'ALLOW', reason: 'SHADOW' });
   });
 
   it('plans the breaker gate from the rule and any admin override', () => {
     expect(planCount(rule(), input()).breaker.mode).toBe('disabled');
     expect(planCount(rule({ breaker: { enabled: true } }), input()).breaker.mode).toBe('auto');
-    expect(planCount(rule({ breaker: { enabled: true } }), input(), 'closed').breaker.mode).toBe('forced-closed');
-    expect(planCount(rule({ limit: { qps: 5, per: 'client' } }), input({ clientId: 's9' }))).toMatchObject({ rule: 'cs/2023/any', client: 's9' });
+    expect(planCount(rule({ breaker: { enabled: true } }), input(), 'closed').breaker.mode).toBe(
+      'forced-closed',
+    );
+    expect(
+      planCount(rule({ limit: { qps: 5, per: 'client' } }), input({ clientId: 's9' })),
+    ).toMatchObject({ rule: 'cs/2023/any', client: 's9' });
   });
 });
 

@@ -102,11 +102,35 @@ export function planCount(rule: Rule, input: DecideInput, override?: 'open' | 'c
 const breakerOf = (rule: Rule): BreakerStateName => (rule.breaker.enabled ? 'CLOSED' : 'DISABLED');
 
 /** The breaker is open (or forced open): answer at once, count nothing. */
-export function circuitOpenDecision(rule: Rule, state: BreakerStateName, retryAfterMs: number, rulesRevision: number, forced: boolean): Decision {
+export function circuitOpenDecision(
+  rule: Rule,
+  state: BreakerStateName,
+  retryAfterMs: number,
+  rulesRevision: number,
+  forced: boolean,
+): Decision {
   const verdict: Verdict = rule.onExceed === 'degrade' ? 'DEGRADE' : 'REJECT';
-  const why = forced ? 'circuit breaker forced open by an admin' : state === 'HALF_OPEN' ? 'circuit breaker half-open: probe quota in use' : 'circuit breaker open';
-  const base = { rule: ruleKeyOf(rule), limit: limitOf(rule), remaining: 0, resetAfterMs: 0, breakerState: state, rulesRevision };
-  if (rule.shadow) return { ...base, verdict: 'ALLOW', reason: 'SHADOW', retryAfterMs: 0, detail: `shadow rule: would ${verdict} (CIRCUIT_OPEN): ${why}` };
+  const why = forced
+    ? 'circuit breaker forced open by an admin'
+    : state === 'HALF_OPEN'
+      ? 'circuit breaker half-open: probe quota in use'
+      : 'circuit breaker open';
+  const base = {
+    rule: ruleKeyOf(rule),
+    limit: limitOf(rule),
+    remaining: 0,
+    resetAfterMs: 0,
+    breakerState: state,
+    rulesRevision,
+  };
+  if (rule.shadow)
+    return {
+      ...base,
+      verdict: 'ALLOW',
+      reason: 'SHADOW',
+      retryAfterMs: 0,
+      detail: `shadow rule: would ${verdict} (CIRCUIT_OPEN): ${why}`,
+    };
   return { ...base, verdict, reason: 'CIRCUIT_OPEN', retryAfterMs, detail: why };
 }
 

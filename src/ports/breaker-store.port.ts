@@ -16,5 +16,9 @@ export interface BreakerReport {
  */
 export abstract class BreakerStore {
   /** Adds outcomes to the rule's breaker and applies the state machine; outcomes {0,0,0} only read. */
-  abstract report(rule: string, settings: BreakerSettings, outcomes: OutcomeCounts): Promise<BreakerReport>;
+  abstract report(
+    rule: string,
+    settings: BreakerSettings,
+    outcomes: OutcomeCounts,
+  ): Promise<BreakerReport>;
 }

@@ -123,12 +123,20 @@ export function decodeEntry(key: string, value: string | null, modRevision: numb
   if (key.startsWith(KEYS.breakersPrefix)) {
     const ruleKey = key.slice(KEYS.breakersPrefix.length);
     const parts = ruleKey.split('/');
-    if (parts.length !== 3) return invalid(['breaker key must be breakers/{department}/{grade}/{window}']);
-    if (value === null) return { kind: 'change', change: { kind: 'delete-override', key: ruleKey } };
+    if (parts.length !== 3)
+      return invalid(['breaker key must be breakers/{department}/{grade}/{window}']);
+    if (value === null)
+      return { kind: 'change', change: { kind: 'delete-override', key: ruleKey } };
     const parsed = parseJson(value);
     const doc = parsed.ok ? (parsed.json as Partial<BreakerOverride>) : undefined;
-    if (!doc || (doc.mode !== 'open' && doc.mode !== 'closed')) return invalid(['breaker override must be {"mode": "open" | "closed", "by", "at"}']);
-    const override: BreakerOverride = { mode: doc.mode, by: String(doc.by ?? 'unknown'), at: String(doc.at ?? ''), revision: modRevision };
+    if (!doc || (doc.mode !== 'open' && doc.mode !== 'closed'))
+      return invalid(['breaker override must be {"mode": "open" | "closed", "by", "at"}']);
+    const override: BreakerOverride = {
+      mode: doc.mode,
+      by: String(doc.by ?? 'unknown'),
+      at: String(doc.at ?? ''),
+      revision: modRevision,
+    };
     return { kind: 'change', change: { kind: 'put-override', key: ruleKey, override } };
   }
   return { kind: 'ignored' };

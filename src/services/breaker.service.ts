@@ -82,7 +82,9 @@ export class BreakerService {
   async report(raws: RawOutcome[]): Promise<ReportSummary> {
     if (raws.length === 0) throw validationFailed(['outcomes must hold at least one outcome']);
     if (raws.length > this.options.maxOutcomes) {
-      throw validationFailed([`outcomes may hold at most ${this.options.maxOutcomes} outcomes (MAX_OUTCOMES); got ${raws.length}`]);
+      throw validationFailed([
+        `outcomes may hold at most ${this.options.maxOutcomes} outcomes (MAX_OUTCOMES); got ${raws.length}`,
+      ]);
     }
     const problems = raws.flatMap((raw, i) => this.problems(raw, `outcomes[${i}].`));
     if (problems.length) throw validationFailed(problems);
@@ -111,11 +113,15 @@ export class BreakerService {
     }
     this.metrics.outcomesReported.inc({ result: 'accepted' }, summary.accepted);
     this.metrics.outcomesReported.inc({ result: 'no_rule' }, summary.ignoredNoRule);
-    this.metrics.outcomesReported.inc({ result: 'breaker_disabled' }, summary.ignoredBreakerDisabled);
+    this.metrics.outcomesReported.inc(
+      { result: 'breaker_disabled' },
+      summary.ignoredBreakerDisabled,
+    );
     await Promise.all(
       [...perRule].map(async ([key, { rule, counts }]) => {
         const result = await this.breakers.report(key, rule.breaker, counts);
-        if (result.from !== result.to) this.transition({ rule: key, ...result, at: new Date(at).toISOString() });
+        if (result.from !== result.to)
+          this.transition({ rule: key, ...result, at: new Date(at).toISOString() });
       }),
     );
     return summary;
@@ -123,7 +129,15 @@ export class BreakerService {
 
   /** Called by the decision path when a decision moved a breaker OPEN → HALF_OPEN. */
   noteHalfOpen(rule: string): void {
-    this.transition({ rule, from: 'OPEN', to: 'HALF_OPEN', total: 0, errorRate: 0, slowRate: 0, at: new Date(this.now()).toISOString() });
+    this.transition({
+      rule,
+      from: 'OPEN',
+      to: 'HALF_OPEN',
+      total: 0,
+      errorRate: 0,
+      slowRate: 0,
+      at: new Date(this.now()).toISOString(),
+    });
   }
 
   async list(): Promise<BreakerView[]> {
@@ -147,18 +161,36 @@ export class BreakerService {
     const result = await this.config.commit({
       guards: [
         { key: KEYS.rule(id), expect: { kind: 'present' } },
-        current ? { key, expect: { kind: 'revision', revision: current.modRevision } } : { key, expect: { kind: 'absent' } },
+        current
+          ? { key, expect: { kind: 'revision', revision: current.modRevision } }
+          : { key, expect: { kind: 'absent' } },
       ],
       writes: [
         { key, value: after && JSON.stringify(after) },
-        auditWrite({ actor, action: mode === 'auto' ? 'delete' : current ? 'replace' : 'create', key, before, after, at: now.toISOString() }, now),
+        auditWrite(
+          {
+            actor,
+            action: mode === 'auto' ? 'delete' : current ? 'replace' : 'create',
+            key,
+            before,
+            after,
+            at: now.toISOString(),
+          },
+          now,
+        ),
       ],
     });
     if (!result.committed) {
-      throw new DomainError('REVISION_CONFLICT', `the breaker of ${ruleKeyOf(id)} or its rule changed meanwhile; try again`);
+      throw new DomainError(
+        'REVISION_CONFLICT',
+        `the breaker of ${ruleKeyOf(id)} or its rule changed meanwhile; try again`,
+      );
     }
     await this.live.waitForRevision(result.revision, this.options.writeVisibilityTimeoutMs);
-    this.logger.info({ rule: ruleKeyOf(id), mode, actor, revision: result.revision }, 'breaker mode set');
+    this.logger.info(
+      { rule: ruleKeyOf(id), mode, actor, revision: result.revision },
+      'breaker mode set',
+    );
     return this.view(this.live.index.rule(ruleKeyOf(id)) ?? rule);
   }
 
@@ -181,10 +213,21 @@ export class BreakerService {
       const r = await this.breakers.report(key, rule.breaker, { total: 0, failures: 0, slow: 0 });
       const state = override ? (override.mode === 'open' ? 'OPEN' : 'CLOSED') : r.to;
       this.metrics.breakerState.set({ rule: key }, STATE_VALUE[state]);
-      return { ...base, state, automaticState: r.to, window: { total: r.total, errorRate: r.errorRate, slowRate: r.slowRate } };
+      return {
+        ...base,
+        state,
+        automaticState: r.to,
+        window: { total: r.total, errorRate: r.errorRate, slowRate: r.slowRate },
+      };
     } catch (error) {
       const state = override?.mode === 'open' ? 'OPEN' : 'CLOSED';
-      return { ...base, state, automaticState: 'UNKNOWN', window: { total: 0, errorRate: 0, slowRate: 0 }, error: String(error instanceof Error ? error.message : error) };
+      return {
+        ...base,
+        state,
+        automaticState: 'UNKNOWN',
+        window: { total: 0, errorRate: 0, slowRate: 0 },
+        error: String(error instanceof Error ? error.message : error),
+      };
     }
   }
 
@@ -200,11 +243,14 @@ export class BreakerService {
     for (const field of ['department', 'grade'] as const) {
       const value = raw[field];
       if (!value) problems.push(`${path}${field} is required`);
-      else if (!TOKEN_PATTERN.test(value)) problems.push(`${path}${field} must match ^[a-z0-9][a-z0-9_-]{0,63}$`);
+      else if (!TOKEN_PATTERN.test(value))
+        problems.push(`${path}${field} must match ^[a-z0-9][a-z0-9_-]{0,63}$`);
     }
     const latency = raw.latency_ms ?? 0;
     if (!Number.isFinite(latency) || latency < 0 || latency > this.options.maxLatencyMs) {
-      problems.push(`${path}latency_ms must be between 0 and ${this.options.maxLatencyMs} (MAX_LATENCY_MS); got ${raw.latency_ms}`);
+      problems.push(
+        `${path}latency_ms must be between 0 and ${this.options.maxLatencyMs} (MAX_LATENCY_MS); got ${raw.latency_ms}`,
+      );
     }
     return problems;
   }

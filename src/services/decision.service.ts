@@ -123,7 +123,10 @@ export class DecisionService {
     const override = rule.breaker.enabled ? index.override(ruleKeyOf(rule))?.mode : undefined;
     if (override === 'open') {
       // Forced open by an admin: answer from memory, no Redis call, nothing counted.
-      return { kind: 'done', decision: circuitOpenDecision(rule, 'OPEN', rule.breaker.openMs, index.revision, true) };
+      return {
+        kind: 'done',
+        decision: circuitOpenDecision(rule, 'OPEN', rule.breaker.openMs, index.revision, true),
+      };
     }
     return { kind: 'counted', rule, input, plan: planCount(rule, input, override) };
   }

@@ -178,7 +178,11 @@ export class RuleIndexService implements LiveIndex {
     for (const entry of instances.entries) this.instances.add(entry.key);
     const previous = this.current;
     this.accepted.clear();
-    const changes = this.decodeAll([...windows.entries, ...rules.entries, ...overrides.entries], 'list', previous);
+    const changes = this.decodeAll(
+      [...windows.entries, ...rules.entries, ...overrides.entries],
+      'list',
+      previous,
+    );
     this.swap(RuleIndex.empty().withChanges(changes, rules.revision), 'etcd');
     this.listed = true;
     this.lastError = undefined;

@@ -12,7 +12,12 @@ type N = number;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    rcSlidingWindow(log: string, meta: string, breaker: string, ...args: N[]): Result<number[], Context>;
+    rcSlidingWindow(
+      log: string,
+      meta: string,
+      breaker: string,
+      ...args: N[]
+    ): Result<number[], Context>;
     rcTokenBucket(bucket: string, breaker: string, ...args: N[]): Result<number[], Context>;
     rcBreakerReport(breaker: string, stats: string, ...args: N[]): Result<number[], Context>;
   }
@@ -80,7 +85,13 @@ export class RedisCounterStore extends CounterStore implements BreakerStore {
   private keys(rule: string, client = '') {
     const tag = `${this.options.keyPrefix}{${rule}}`;
     const counter = client ? `${tag}:c:${client}` : tag;
-    return { log: `${counter}:sw`, meta: `${counter}:swm`, bucket: `${counter}:tb`, breaker: `${tag}:br`, stats: `${tag}:bs` };
+    return {
+      log: `${counter}:sw`,
+      meta: `${counter}:swm`,
+      bucket: `${counter}:tb`,
+      breaker: `${tag}:br`,
+      stats: `${tag}:bs`,
+    };
   }
 
   private run(plan: CountPlan): Promise<number[]> {
@@ -88,8 +99,25 @@ export class RedisCounterStore extends CounterStore implements BreakerStore {
     const { mode, openMs, halfOpenMaxCalls } = plan.breaker;
     const gate = [GATE_MODE[mode], openMs, halfOpenMaxCalls];
     return plan.algorithm === 'sliding_window'
-      ? this.client.rcSlidingWindow(keys.log, keys.meta, keys.breaker, plan.limit, plan.windowMs, plan.hits, plan.overdraft, ...gate)
-      : this.client.rcTokenBucket(keys.bucket, keys.breaker, plan.limit, plan.refillPerMs, plan.hits, plan.overdraft, ...gate);
+      ? this.client.rcSlidingWindow(
+          keys.log,
+          keys.meta,
+          keys.breaker,
+          plan.limit,
+          plan.windowMs,
+          plan.hits,
+          plan.overdraft,
+          ...gate,
+        )
+      : this.client.rcTokenBucket(
+          keys.bucket,
+          keys.breaker,
+          plan.limit,
+          plan.refillPerMs,
+          plan.hits,
+          plan.overdraft,
+          ...gate,
+        );
   }
 
   async consume(plan: CountPlan): Promise<CountResult> {
@@ -104,7 +132,11 @@ export class RedisCounterStore extends CounterStore implements BreakerStore {
     return Promise.allSettled(plans.map((plan) => this.consume(plan)));
   }
 
-  async report(rule: string, settings: BreakerSettings, outcomes: OutcomeCounts): Promise<BreakerReport> {
+  async report(
+    rule: string,
+    settings: BreakerSettings,
+    outcomes: OutcomeCounts,
+  ): Promise<BreakerReport> {
     const keys = this.keys(rule);
     try {
       const [from, to, total, errorRate, slowRate] = await this.client.rcBreakerReport(
@@ -120,7 +152,13 @@ export class RedisCounterStore extends CounterStore implements BreakerStore {
         outcomes.failures,
         outcomes.slow,
       );
-      return { from: PHASE[from], to: PHASE[to], total, errorRate: errorRate / 1e6, slowRate: slowRate / 1e6 };
+      return {
+        from: PHASE[from],
+        to: PHASE[to],
+        total,
+        errorRate: errorRate / 1e6,
+        slowRate: slowRate / 1e6,
+      };
     } catch (error) {
       throw this.unavailable('breaker', error);
     }
@@ -146,7 +184,8 @@ export class RedisCounterStore extends CounterStore implements BreakerStore {
 }
 
 function toResult(reply: number[]): CountResult {
-  const [admitted, over, remaining, retryAfterMs, resetAfterMs, blocked, state, openedToHalf] = reply;
+  const [admitted, over, remaining, retryAfterMs, resetAfterMs, blocked, state, openedToHalf] =
+    reply;
   return {
     admitted: admitted === 1,
     overLimit: over === 1,

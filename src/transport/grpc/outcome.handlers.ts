@@ -1,4 +1,9 @@
-import { ServerReadableStream, ServerUnaryCall, UntypedServiceImplementation, sendUnaryData } from '@grpc/grpc-js';
+import {
+  ServerReadableStream,
+  ServerUnaryCall,
+  UntypedServiceImplementation,
+  sendUnaryData,
+} from '@grpc/grpc-js';
 import { BreakerService, RawOutcome, ReportSummary } from '../../services/breaker.service';
 import { toServiceError } from './grpc-status';
 
@@ -17,13 +22,19 @@ const toMessage = (s: ReportSummary): ReportMessage => ({
 /** ReportOutcomes (unary) and StreamOutcomes (client stream) of rulecenter.v1.DecisionService. */
 export function outcomeHandlers(breakers: BreakerService): UntypedServiceImplementation {
   return {
-    ReportOutcomes(call: ServerUnaryCall<{ outcomes?: RawOutcome[] }, ReportMessage>, callback: sendUnaryData<ReportMessage>) {
+    ReportOutcomes(
+      call: ServerUnaryCall<{ outcomes?: RawOutcome[] }, ReportMessage>,
+      callback: sendUnaryData<ReportMessage>,
+    ) {
       breakers.report(call.request.outcomes ?? []).then(
         (summary) => callback(null, toMessage(summary)),
         (error: unknown) => callback(toServiceError(error)),
       );
     },
-    StreamOutcomes(call: ServerReadableStream<{ outcomes?: RawOutcome[] }, ReportMessage>, callback: sendUnaryData<ReportMessage>) {
+    StreamOutcomes(
+      call: ServerReadableStream<{ outcomes?: RawOutcome[] }, ReportMessage>,
+      callback: sendUnaryData<ReportMessage>,
+    ) {
       const total: ReportSummary = { accepted: 0, ignoredNoRule: 0, ignoredBreakerDisabled: 0 };
       let failed = false;
       let chain = Promise.resolve();

@@ -35,7 +35,11 @@ export class BreakersController {
   @Post(':department/:grade/:window')
   @RequireRole('admin')
   @HttpCode(200)
-  set(@Param() id: RuleIdentityDto, @Body() body: SetBreakerModeDto, @Req() req: AuthenticatedRequest): Promise<BreakerView> {
+  set(
+    @Param() id: RuleIdentityDto,
+    @Body() body: SetBreakerModeDto,
+    @Req() req: AuthenticatedRequest,
+  ): Promise<BreakerView> {
     return this.breakers.force(id, body.mode, actorOf(req));
   }
 }
