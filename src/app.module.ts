@@ -14,6 +14,7 @@ import { BreakerStore } from './ports/breaker-store.port';
 import { BreakersController } from './transport/http/breakers.controller';
 import { ReadinessService } from './services/readiness.service';
 import { GrpcServer } from './transport/grpc/grpc-server';
+import { WatchHub } from './services/watch-hub.service';
 import { MetricsService } from './observability/metrics.service';
 import { RootLogger } from './observability/root-logger';
 import { ConfigStore } from './ports/config-store.port';
@@ -168,22 +169,33 @@ export class AppModule {
             new ReadinessService(live, counters, metrics),
         },
         {
+          provide: WatchHub,
+          inject: [RuleIndexService, ConfigStore, BreakerService],
+          useFactory: (live: RuleIndexService, store: ConfigStore, breakers: BreakerService) =>
+            new WatchHub(live, store, breakers, root.child('watch'), {
+              historySize: config.watchHistory,
+            }),
+        },
+        {
           provide: GrpcServer,
-          inject: [DecisionService, ReadinessService, BreakerService],
+          inject: [DecisionService, ReadinessService, BreakerService, WatchHub],
           useFactory: (
             decisions: DecisionService,
             readiness: ReadinessService,
             breakers: BreakerService,
+            hub: WatchHub,
           ) =>
             new GrpcServer(
               {
                 host: config.grpcHost,
                 port: config.grpcPort,
                 maxMessageBytes: config.bodyLimitBytes,
+                watchMaxPending: config.watchMaxPending,
               },
               decisions,
               breakers,
               readiness,
+              hub,
               root.child('grpc'),
             ),
         },

@@ -51,6 +51,8 @@ export class AppConfig {
   instanceTtlSeconds!: number;
   shutdownGraceMs!: number;
   maxOutcomes!: number;
+  watchHistory!: number;
+  watchMaxPending!: number;
   maxLatencyMs!: number;
   /** This build's version (package.json), shown in the instance registry. */
   version!: string;
@@ -106,6 +108,8 @@ class Environment {
   @IsInt() @Min(2) @Max(300) INSTANCE_TTL_SECONDS = 10;
   @IsInt() @Min(0) @Max(600_000) SHUTDOWN_GRACE_MS = 10_000;
   @IsInt() @Min(1) @Max(100_000) MAX_OUTCOMES = 10_000;
+  @IsInt() @Min(0) @Max(1_000_000) WATCH_HISTORY = 10_000;
+  @IsInt() @Min(1) @Max(1_000_000) WATCH_MAX_PENDING = 1_000;
   @IsInt() @Min(1) @Max(86_400_000) MAX_LATENCY_MS = 600_000;
 }
 
@@ -208,6 +212,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     instanceTtlSeconds: parsed.INSTANCE_TTL_SECONDS,
     shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
     maxOutcomes: parsed.MAX_OUTCOMES,
+    watchHistory: parsed.WATCH_HISTORY,
+    watchMaxPending: parsed.WATCH_MAX_PENDING,
     maxLatencyMs: parsed.MAX_LATENCY_MS,
     version,
   });

@@ -84,6 +84,8 @@ export abstract class ConfigStore {
     value: string,
     ttlSeconds: number,
   ): Promise<{ close(): Promise<void> }>;
+  /** Whether `revision` has been compacted away (its changes can no longer be read). */
+  abstract isCompacted(revision: number): Promise<boolean>;
   /** A cheap read that proves the store answers; resolves with its current revision. */
   abstract ping(): Promise<number>;
   abstract close(): Promise<void>;

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { DomainError } from '../domain/errors';
 import { KEYS } from '../domain/keys';
 import { IndexChange, RuleIndex } from '../domain/rule-index';
@@ -71,6 +72,18 @@ export class RuleIndexService implements LiveIndex {
 
   get index(): RuleIndex {
     return this.current;
+  }
+
+  /**
+   * 'changes' (ChangeEvent[]): the rule, window and override entries one watch response applied,
+   * in revision order, emitted right after the new index is swapped in. 'resync' (revision): the
+   * index was rebuilt from a full listing, so individual changes since the last event are unknown.
+   */
+  readonly events = new EventEmitter();
+
+  /** Every accepted rule, window and override entry of the current index, in key order. */
+  snapshotEntries(): ChangeEvent[] {
+    return [...this.accepted.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   /** Live instances known from etcd (at least this one): the divisor of the fail-open share. */
@@ -184,6 +197,7 @@ export class RuleIndexService implements LiveIndex {
       previous,
     );
     this.swap(RuleIndex.empty().withChanges(changes, rules.revision), 'etcd');
+    this.events.emit('resync', rules.revision);
     this.listed = true;
     this.lastError = undefined;
     this.logger.info(
@@ -247,9 +261,11 @@ export class RuleIndexService implements LiveIndex {
       if (event.value === null) this.instances.delete(event.key);
       else this.instances.add(event.key);
     }
-    const changes = this.decodeAll(events, 'watch', this.current);
+    const applied: ChangeEvent[] = [];
+    const changes = this.decodeAll(events, 'watch', this.current, applied);
     const revision = Math.max(...events.map((e) => e.modRevision));
     this.swap(this.current.withChanges(changes, revision), 'etcd');
+    if (applied.length) this.events.emit('changes', applied);
     for (const change of changes) {
       this.metrics.ruleChangesApplied.inc({ kind: change.kind });
       this.logger.info(
@@ -264,13 +280,19 @@ export class RuleIndexService implements LiveIndex {
    * Decodes entries into index changes. An invalid value is logged once per key revision and
    * counted; when `previous` still holds a good value for the key, that value is kept.
    */
-  private decodeAll(entries: ChangeEvent[], origin: string, previous?: RuleIndex): IndexChange[] {
+  private decodeAll(
+    entries: ChangeEvent[],
+    origin: string,
+    previous?: RuleIndex,
+    applied?: ChangeEvent[],
+  ): IndexChange[] {
     const changes: IndexChange[] = [];
     for (const entry of entries) {
       const decoded = decodeEntry(entry.key, entry.value, entry.modRevision);
       if (decoded.kind === 'ignored') continue;
       if (decoded.kind === 'change') {
         changes.push(decoded.change);
+        applied?.push(entry);
         if (entry.value === null) this.accepted.delete(entry.key);
         else this.accepted.set(entry.key, entry);
         continue;

@@ -33,6 +33,9 @@ export interface EtcdStoreOptions {
   onError?: (operation: string, error: unknown) => void;
 }
 
+/** Any key serves to ask etcd whether a revision is still readable. */
+const KEYS_PROBE = 'meta/schema_version';
+
 /** The end of the key range that holds every key starting with `prefix`. */
 function prefixEnd(prefix: Buffer): Buffer {
   const end = Buffer.from(prefix);
@@ -236,6 +239,21 @@ export class EtcdConfigStore extends ConfigStore {
         await lease.revoke().catch(() => undefined);
       },
     };
+  }
+
+  async isCompacted(revision: number): Promise<boolean> {
+    try {
+      await this.client.kv.range({ key: this.full(KEYS_PROBE), revision, keys_only: true });
+      return false;
+    } catch (error) {
+      if (error instanceof Error && /compacted/i.test(error.message)) return true;
+      if (error instanceof Error && /future revision/i.test(error.message)) return false;
+      this.options.onError?.('compaction-check', error);
+      throw new DomainError(
+        'STORE_UNAVAILABLE',
+        `etcd is unavailable (compaction-check): ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
   }
 
   async ping(): Promise<number> {

@@ -7,11 +7,15 @@ import { decisionHandlers } from './decision.handlers';
 import { outcomeHandlers } from './outcome.handlers';
 import { healthHandlers } from './health.handlers';
 import { loadService } from './proto';
+import { WatchHub } from '../../services/watch-hub.service';
+import { watchHandlers } from './watch.handlers';
 
 export interface GrpcServerOptions {
   host: string;
   port: number;
   maxMessageBytes: number;
+  /** Events a watcher may have queued before it is cut off (RESOURCE_EXHAUSTED). */
+  watchMaxPending: number;
 }
 
 /**
@@ -22,12 +26,14 @@ export interface GrpcServerOptions {
 export class GrpcServer {
   private readonly server: Server;
   private boundPort = 0;
+  private readonly stopWatchers: () => void;
 
   constructor(
     private readonly options: GrpcServerOptions,
     decisions: DecisionService,
     breakers: BreakerService,
     readiness: ReadinessService,
+    hub: WatchHub,
     private readonly logger: Logger,
   ) {
     this.server = new Server({
@@ -40,6 +46,12 @@ export class GrpcServer {
     this.server.addService(
       loadService('rulecenter/v1/decision.proto', 'rulecenter.v1.DecisionService').service,
       { ...decisionHandlers(decisions), ...outcomeHandlers(breakers) },
+    );
+    const watch = watchHandlers(hub, { maxPending: options.watchMaxPending });
+    this.stopWatchers = watch.stopAll;
+    this.server.addService(
+      loadService('rulecenter/v1/watch.proto', 'rulecenter.v1.RuleWatchService').service,
+      watch.handlers,
     );
     this.server.addService(
       loadService('grpc/health/v1/health.proto', 'grpc.health.v1.Health').service,
@@ -73,6 +85,9 @@ export class GrpcServer {
 
   /** Stops accepting calls and lets in-flight ones finish, for at most `graceMs`. */
   stop(graceMs: number): Promise<void> {
+    // Watch streams never end by themselves: end them with UNAVAILABLE so watchers reconnect
+    // elsewhere, then let unary calls in flight finish.
+    this.stopWatchers();
     return new Promise((resolve) => {
       const force = setTimeout(() => {
         this.server.forceShutdown();

@@ -1,0 +1,46 @@
+import { ServiceError, credentials } from '@grpc/grpc-js';
+import { loadService } from '../src/transport/grpc/proto';
+
+/**
+ * `npm run watch-rules -- [--department cs] [--grade 2023] [--window fall] [--from-revision N]
+ * [--target 127.0.0.1:9090]`: prints every rule event as one JSON line as it arrives. On exit it
+ * says which --from-revision resumes where it stopped. The simplest example of a watcher.
+ */
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+const RuleWatchService = loadService('rulecenter/v1/watch.proto', 'rulecenter.v1.RuleWatchService');
+const client = new RuleWatchService(
+  arg('target') ?? '127.0.0.1:9090',
+  credentials.createInsecure(),
+  {
+    'grpc.keepalive_time_ms': 30_000,
+    'grpc.keepalive_timeout_ms': 10_000,
+  },
+) as unknown as { WatchRules(req: object): NodeJS.EventEmitter & { cancel(): void } };
+
+let last = Number(arg('from-revision') ?? 0);
+const call = client.WatchRules({
+  department: arg('department'),
+  grade: arg('grade'),
+  window: arg('window'),
+  from_revision: last,
+});
+call.on('data', (event: { type: string; revision?: number }) => {
+  if (event.type !== 'BREAKER' && event.revision) last = Math.max(last, Number(event.revision));
+  process.stdout.write(`${JSON.stringify(event)}\n`);
+});
+const bye = (why: string) => {
+  process.stderr.write(`${why}; resume with --from-revision ${last}\n`);
+  process.exit(why.startsWith('stopped') ? 0 : 1);
+};
+call.on('error', (e: ServiceError) =>
+  bye(`stream ended: ${e.code === 1 ? 'cancelled' : `status ${e.code}: ${e.details}`}`),
+);
+call.on('end', () => bye('stream ended by the server'));
+process.on('SIGINT', () => {
+  call.cancel();
+  bye('stopped');
+});

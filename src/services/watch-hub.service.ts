@@ -1,0 +1,254 @@
+import { KEYS } from '../domain/keys';
+import { validationFailed } from '../domain/errors';
+import { TOKEN_PATTERN } from '../domain/scope';
+import type { Logger } from '../observability/logger';
+import { ChangeEvent, ConfigStore } from '../ports/config-store.port';
+import { BreakerService, BreakerTransitionEvent } from './breaker.service';
+import { RuleIndexService } from './rule-index.service';
+
+export type WatchEventType = 'PUT' | 'DELETE' | 'SNAPSHOT_END' | 'BREAKER';
+export type WatchEventKind = 'RULE' | 'WINDOW' | 'BREAKER_OVERRIDE' | 'KIND_UNSPECIFIED';
+
+export interface WatchEvent {
+  type: WatchEventType;
+  kind: WatchEventKind;
+  key: string;
+  revision: number;
+  valueJson: string;
+  snapshot: boolean;
+  resync: boolean;
+  breaker?: BreakerTransitionEvent;
+}
+
+export interface WatchFilter {
+  department?: string;
+  grade?: string;
+  window?: string;
+}
+
+/**
+ * Where a subscription's events go. A batch (one etcd transaction, one snapshot) is always sent
+ * whole; a subscriber still `backlogged` when the next batch comes is cut off, so a watcher that
+ * does not read holds at most its backlog limit plus one batch.
+ */
+export interface WatchSink {
+  send(event: WatchEvent): void;
+  backlogged(): boolean;
+}
+
+export interface WatchHubOptions {
+  /** Changes kept for resumes (from_revision); older resumes get a resync snapshot. */
+  historySize: number;
+}
+
+interface Subscription {
+  filter: WatchFilter;
+  sink: WatchSink;
+  /** Only events after this revision are sent (no duplicates after a resume). */
+  after: number;
+  onOverflow: () => void;
+}
+
+const kindOf = (key: string): WatchEventKind =>
+  key.startsWith(KEYS.rulesPrefix)
+    ? 'RULE'
+    : key.startsWith(KEYS.windowsPrefix)
+      ? 'WINDOW'
+      : key.startsWith(KEYS.breakersPrefix)
+        ? 'BREAKER_OVERRIDE'
+        : 'KIND_UNSPECIFIED';
+
+function toEvent(entry: ChangeEvent, snapshot = false, resync = false): WatchEvent {
+  return {
+    type: entry.value === null ? 'DELETE' : 'PUT',
+    kind: kindOf(entry.key),
+    key: entry.key,
+    revision: entry.modRevision,
+    valueJson: entry.value ?? '',
+    snapshot,
+    resync,
+  };
+}
+
+/** Does an event pass a subscriber's filter? Breaker transitions and windows use the parts they have. */
+export function matches(filter: WatchFilter, key: string): boolean {
+  const parts = key.split('/');
+  if (parts[0] === 'windows') return filter.window === undefined || filter.window === parts[1];
+  const [, department, grade, window] = parts;
+  return (
+    (filter.department === undefined || filter.department === department) &&
+    (filter.grade === undefined || filter.grade === grade) &&
+    (filter.window === undefined || filter.window === window)
+  );
+}
+
+/**
+ * Fans the one etcd watch of this instance (held by RuleIndexService) out to any number of
+ * watchers. A new watcher gets a snapshot of the current index, or the changes since its
+ * `from_revision` from a bounded history; if etcd has compacted that revision, or it is older
+ * than the history, a fresh snapshot flagged `resync`. Snapshot and subscription happen in one
+ * synchronous step with the index, so nothing falls between them.
+ */
+export class WatchHub {
+  private readonly subscriptions = new Set<Subscription>();
+  /** Applied changes since `historyFrom` (exclusive), oldest first. */
+  private history: ChangeEvent[] = [];
+  private historyFrom: number;
+
+  constructor(
+    private readonly live: RuleIndexService,
+    private readonly store: ConfigStore,
+    breakers: BreakerService,
+    private readonly logger: Logger,
+    private readonly options: WatchHubOptions,
+  ) {
+    this.historyFrom = live.index.revision;
+    live.events.on('changes', (entries: ChangeEvent[]) => this.onChanges(entries));
+    live.events.on('resync', (revision: number) => this.onResync(revision));
+    breakers.events.on('transition', (t: BreakerTransitionEvent) => this.onBreaker(t));
+  }
+
+  get watchers(): number {
+    return this.subscriptions.size;
+  }
+
+  /** Checks a request's filter; throws VALIDATION_FAILED naming the field. */
+  static parseFilter(raw: { department?: string; grade?: string; window?: string }): WatchFilter {
+    const problems: string[] = [];
+    const filter: WatchFilter = {};
+    for (const field of ['department', 'grade', 'window'] as const) {
+      const value = raw[field];
+      if (!value) continue;
+      const wildcardOk = field !== 'window' && value === '*';
+      if (!wildcardOk && !TOKEN_PATTERN.test(value))
+        problems.push(
+          `${field} must match ^[a-z0-9][a-z0-9_-]{0,63}$${field === 'window' ? '' : ' or be "*"'}`,
+        );
+      filter[field] = value;
+    }
+    if (problems.length) throw validationFailed(problems);
+    return filter;
+  }
+
+  /**
+   * Starts a subscription: sends the snapshot or replay through `sink`, then every matching change.
+   * Returns the function that ends it.
+   */
+  async subscribe(
+    filter: WatchFilter,
+    fromRevision: number,
+    sink: WatchSink,
+    onOverflow: () => void,
+  ): Promise<() => void> {
+    let resync = false;
+    if (fromRevision > 0 && fromRevision < this.live.index.revision) {
+      resync =
+        fromRevision < this.historyFrom ||
+        (await this.store.isCompacted(fromRevision).catch(() => false));
+    }
+    // From here on synchronous: the index, the history and the live events cannot move in between.
+    const subscription: Subscription = { filter, sink, after: 0, onOverflow };
+    const send = (event: WatchEvent) => sink.send(event);
+    if (fromRevision > 0 && !resync) {
+      for (const entry of this.history) {
+        if (entry.modRevision > fromRevision && matches(filter, entry.key)) send(toEvent(entry));
+      }
+      subscription.after = fromRevision;
+      send(this.endMarker(Math.max(fromRevision, this.live.index.revision), false));
+    } else {
+      for (const entry of this.live.snapshotEntries())
+        if (matches(filter, entry.key)) send(toEvent(entry, true, resync));
+      send(this.endMarker(this.live.index.revision, resync));
+    }
+    this.subscriptions.add(subscription);
+    if (resync)
+      this.logger.info(
+        { fromRevision, revision: this.live.index.revision },
+        'watcher resumed from a compacted or too old revision: resync snapshot',
+      );
+    return () => this.subscriptions.delete(subscription);
+  }
+
+  private endMarker(revision: number, resync: boolean): WatchEvent {
+    return {
+      type: 'SNAPSHOT_END',
+      kind: 'KIND_UNSPECIFIED',
+      key: '',
+      revision,
+      valueJson: '',
+      snapshot: true,
+      resync,
+    };
+  }
+
+  private onChanges(entries: ChangeEvent[]): void {
+    this.history.push(...entries);
+    const excess = this.history.length - this.options.historySize;
+    if (excess > 0) {
+      this.historyFrom = this.history[excess - 1].modRevision;
+      this.history.splice(0, excess);
+    }
+    for (const subscription of this.subscriptions) {
+      const batch = entries.filter(
+        (e) => e.modRevision > subscription.after && matches(subscription.filter, e.key),
+      );
+      if (batch.length)
+        this.deliver(
+          subscription,
+          batch.map((e) => toEvent(e)),
+        );
+    }
+  }
+
+  /**
+   * The index was rebuilt from a full listing (compaction, lost watch): the individual changes
+   * since the last event are unknown, so every watcher gets a fresh snapshot flagged resync, and
+   * resumes from before this point resync too.
+   */
+  private onResync(revision: number): void {
+    this.history = [];
+    this.historyFrom = revision;
+    if (this.subscriptions.size === 0) return;
+    const entries = this.live.snapshotEntries();
+    for (const subscription of this.subscriptions) {
+      const events = entries
+        .filter((e) => matches(subscription.filter, e.key))
+        .map((e) => toEvent(e, true, true));
+      events.push(this.endMarker(revision, true));
+      subscription.after = revision;
+      this.deliver(subscription, events);
+    }
+  }
+
+  private onBreaker(transition: BreakerTransitionEvent): void {
+    const key = `breakers/${transition.rule}`;
+    const event: WatchEvent = {
+      type: 'BREAKER',
+      kind: 'KIND_UNSPECIFIED',
+      key,
+      revision: this.live.index.revision,
+      valueJson: '',
+      snapshot: false,
+      resync: false,
+      breaker: transition,
+    };
+    for (const subscription of this.subscriptions) {
+      if (matches(subscription.filter, key)) this.deliver(subscription, [event]);
+    }
+  }
+
+  private deliver(subscription: Subscription, events: WatchEvent[]): void {
+    if (subscription.sink.backlogged()) {
+      this.subscriptions.delete(subscription);
+      subscription.onOverflow();
+      return;
+    }
+    for (const event of events) subscription.sink.send(event);
+  }
+
+  /** Ends every subscription (shutdown): `end` is called once per sink. */
+  closeAll(end: (sink: WatchSink) => void): void {
+    for (const subscription of this.subscriptions) end(subscription.sink);
+    this.subscriptions.clear();
+  }
+}

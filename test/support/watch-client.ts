@@ -1,0 +1,54 @@
+import { ServiceError, credentials } from '@grpc/grpc-js';
+import { loadService } from '../../src/transport/grpc/proto';
+import { waitFor } from './ports';
+
+export interface RuleEventMessage {
+  type: string;
+  kind?: string;
+  key?: string;
+  revision?: number;
+  value_json?: string;
+  snapshot?: boolean;
+  resync?: boolean;
+  breaker?: { from: string; to: string; total?: number };
+}
+
+type Call = NodeJS.ReadableStream & NodeJS.EventEmitter & { cancel(): void };
+
+/** A watcher that records everything it receives; tests wait on its events and its end status. */
+export class TestWatcher {
+  readonly events: RuleEventMessage[] = [];
+  error?: ServiceError;
+  readonly call: Call;
+
+  constructor(port: number, request: Record<string, unknown>) {
+    const Service = loadService('rulecenter/v1/watch.proto', 'rulecenter.v1.RuleWatchService');
+    const client = new Service(`127.0.0.1:${port}`, credentials.createInsecure()) as unknown as {
+      WatchRules(req: object): Call;
+    };
+    this.call = client.WatchRules(request);
+    this.call.on('data', (e: RuleEventMessage) => this.events.push(e));
+    this.call.on('error', (e: ServiceError) => (this.error = e));
+  }
+
+  /** Changes received after the snapshot (or replay) ended. */
+  get changes(): RuleEventMessage[] {
+    const end = this.events.findIndex((e) => e.type === 'SNAPSHOT_END');
+    return end < 0 ? [] : this.events.slice(end + 1);
+  }
+
+  get lastRevision(): number {
+    return Math.max(
+      0,
+      ...this.events.filter((e) => e.type !== 'BREAKER').map((e) => Number(e.revision ?? 0)),
+    );
+  }
+
+  async until(what: string, check: (w: TestWatcher) => boolean, timeoutMs = 5000): Promise<void> {
+    await waitFor(what, () => check(this), timeoutMs, 5);
+  }
+
+  cancel(): void {
+    this.call.cancel();
+  }
+}
