@@ -178,12 +178,13 @@ export class AppModule {
         },
         {
           provide: GrpcServer,
-          inject: [DecisionService, ReadinessService, BreakerService, WatchHub],
+          inject: [DecisionService, ReadinessService, BreakerService, WatchHub, RuleIndexService],
           useFactory: (
             decisions: DecisionService,
             readiness: ReadinessService,
             breakers: BreakerService,
             hub: WatchHub,
+            live: RuleIndexService,
           ) =>
             new GrpcServer(
               {
@@ -191,11 +192,14 @@ export class AppModule {
                 port: config.grpcPort,
                 maxMessageBytes: config.bodyLimitBytes,
                 watchMaxPending: config.watchMaxPending,
+                rls: config.rls,
+                limits: {
+                  maxHits: config.maxHits,
+                  maxAtSkewMs: config.atMaxSkewMs,
+                  noRuleVerdict: config.noRuleVerdict,
+                },
               },
-              decisions,
-              breakers,
-              readiness,
-              hub,
+              { decisions, readiness, breakers, hub, live },
               root.child('grpc'),
             ),
         },

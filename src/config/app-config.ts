@@ -2,7 +2,22 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { version } from '../../package.json';
 import { plainToInstance } from 'class-transformer';
-import { IsIn, IsInt, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+const DESCRIPTOR_KEY = /^[A-Za-z0-9_.:-]{1,64}$/;
+const keyMessage = (v: string) => `${v} must be 1–64 of A-Z a-z 0-9 _ . : -`;
+const HEADER_NAME = /^[a-z0-9-]{1,64}$/;
+const headerMessage = (v: string) => `${v} must be a lower-case HTTP header name`;
 
 export type Role = 'viewer' | 'editor' | 'admin';
 export const ROLES: readonly Role[] = ['viewer', 'editor', 'admin'];
@@ -53,6 +68,14 @@ export class AppConfig {
   maxOutcomes!: number;
   watchHistory!: number;
   watchMaxPending!: number;
+  /** Envoy rate limit service (ShouldRateLimit) mapping. */
+  rls!: {
+    domain: string;
+    keys: { department: string; grade: string; resource: string; clientId: string };
+    degradeHeader: string;
+    circuitHeader: string;
+    rateLimitHeaders: boolean;
+  };
   maxLatencyMs!: number;
   /** This build's version (package.json), shown in the instance registry. */
   version!: string;
@@ -110,6 +133,19 @@ class Environment {
   @IsInt() @Min(1) @Max(100_000) MAX_OUTCOMES = 10_000;
   @IsInt() @Min(0) @Max(1_000_000) WATCH_HISTORY = 10_000;
   @IsInt() @Min(1) @Max(1_000_000) WATCH_MAX_PENDING = 1_000;
+  @IsString() @MaxLength(128) RLS_DOMAIN = '';
+  @Matches(DESCRIPTOR_KEY, { message: keyMessage('RLS_KEY_DEPARTMENT') }) RLS_KEY_DEPARTMENT =
+    'department';
+  @Matches(DESCRIPTOR_KEY, { message: keyMessage('RLS_KEY_GRADE') }) RLS_KEY_GRADE = 'grade';
+  @Matches(DESCRIPTOR_KEY, { message: keyMessage('RLS_KEY_RESOURCE') }) RLS_KEY_RESOURCE =
+    'resource';
+  @Matches(DESCRIPTOR_KEY, { message: keyMessage('RLS_KEY_CLIENT_ID') }) RLS_KEY_CLIENT_ID =
+    'client_id';
+  @Matches(HEADER_NAME, { message: headerMessage('RLS_DEGRADE_HEADER') }) RLS_DEGRADE_HEADER =
+    'x-rulecenter-degrade';
+  @Matches(HEADER_NAME, { message: headerMessage('RLS_CIRCUIT_HEADER') }) RLS_CIRCUIT_HEADER =
+    'x-rulecenter-circuit';
+  @IsIn(['true', 'false']) RLS_RATELIMIT_HEADERS = 'false';
   @IsInt() @Min(1) @Max(86_400_000) MAX_LATENCY_MS = 600_000;
 }
 
@@ -214,6 +250,18 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     maxOutcomes: parsed.MAX_OUTCOMES,
     watchHistory: parsed.WATCH_HISTORY,
     watchMaxPending: parsed.WATCH_MAX_PENDING,
+    rls: {
+      domain: parsed.RLS_DOMAIN,
+      keys: {
+        department: parsed.RLS_KEY_DEPARTMENT,
+        grade: parsed.RLS_KEY_GRADE,
+        resource: parsed.RLS_KEY_RESOURCE,
+        clientId: parsed.RLS_KEY_CLIENT_ID,
+      },
+      degradeHeader: parsed.RLS_DEGRADE_HEADER,
+      circuitHeader: parsed.RLS_CIRCUIT_HEADER,
+      rateLimitHeaders: parsed.RLS_RATELIMIT_HEADERS === 'true',
+    },
     maxLatencyMs: parsed.MAX_LATENCY_MS,
     version,
   });

@@ -13,6 +13,8 @@ export interface RawDecideRequest {
 
 export interface DecideLimits {
   maxHits: number;
+  /** 1 normally; 0 where a check-only call is part of the protocol (Envoy's hits_addend 0). */
+  minHits?: number;
   /** `at` further than this from now is refused (replays and tests only need recent instants). */
   maxAtSkewMs: number;
 }
@@ -51,9 +53,10 @@ export function parseDecideRequest(
     problems.push(`${path}client_id must be at most ${MAX_CLIENT_ID_BYTES} bytes`);
   }
   const hits = raw.hits ?? 1;
-  if (!Number.isInteger(hits) || hits < 1 || hits > limits.maxHits) {
+  const minHits = limits.minHits ?? 1;
+  if (!Number.isInteger(hits) || hits < minHits || hits > limits.maxHits) {
     problems.push(
-      `${path}hits must be between 1 and ${limits.maxHits} (unset means 1); got ${hits}`,
+      `${path}hits must be between ${minHits} and ${limits.maxHits} (unset means 1); got ${hits}`,
     );
   }
   let atMs = nowMs;

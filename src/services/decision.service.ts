@@ -71,12 +71,22 @@ export class DecisionService {
     return decision;
   }
 
-  async decideBatch(raws: RawDecideRequest[]): Promise<Decision[]> {
+  /**
+   * Many decisions, one Redis round trip (per node). `field` names the list in error messages
+   * (`requests[3].grade …`); `minHits` 0 allows check-only items (Envoy's hits_addend 0).
+   */
+  async decideBatch(
+    raws: RawDecideRequest[],
+    { field = 'requests', minHits = 1 } = {},
+  ): Promise<Decision[]> {
     const started = performance.now();
-    if (raws.length === 0) throw validationFailed(['requests must hold at least one request']);
+    if (raws.length === 0)
+      throw validationFailed([
+        `${field} must hold at least one ${field === 'requests' ? 'request' : 'item'}`,
+      ]);
     if (raws.length > this.options.maxBatch) {
       throw validationFailed([
-        `requests may hold at most ${this.options.maxBatch} requests (MAX_BATCH); got ${raws.length}`,
+        `${field} may hold at most ${this.options.maxBatch} items (MAX_BATCH); got ${raws.length}`,
       ]);
     }
     const index = this.rules.index;
@@ -84,7 +94,7 @@ export class DecisionService {
     const planned: Planned[] = [];
     raws.forEach((raw, i) => {
       try {
-        planned.push(this.plan(index, raw, `requests[${i}].`));
+        planned.push(this.plan(index, raw, `${field}[${i}].`, minHits));
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
         problems.push(...error.details);
@@ -109,8 +119,8 @@ export class DecisionService {
   }
 
   /** Validation and rule lookup; throws VALIDATION_FAILED naming the fields. */
-  private plan(index: RuleIndex, raw: RawDecideRequest, path: string): Planned {
-    const input = parseDecideRequest(raw, this.options, this.now(), path);
+  private plan(index: RuleIndex, raw: RawDecideRequest, path: string, minHits = 1): Planned {
+    const input = parseDecideRequest(raw, { ...this.options, minHits }, this.now(), path);
     if (Array.isArray(input)) throw validationFailed(input);
     const rule = index.match(input.department, input.grade, input.atMs);
     if (!rule)

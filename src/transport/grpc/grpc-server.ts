@@ -1,13 +1,17 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { DecideLimits } from '../../domain/decide-request';
 import type { Logger } from '../../observability/logger';
+import { BreakerService } from '../../services/breaker.service';
 import { DecisionService } from '../../services/decision.service';
 import { ReadinessService } from '../../services/readiness.service';
-import { BreakerService } from '../../services/breaker.service';
-import { decisionHandlers } from './decision.handlers';
-import { outcomeHandlers } from './outcome.handlers';
-import { healthHandlers } from './health.handlers';
-import { loadService } from './proto';
+import { RuleIndexService } from '../../services/rule-index.service';
 import { WatchHub } from '../../services/watch-hub.service';
+import { decisionHandlers } from './decision.handlers';
+import { envoyRlsHandlers } from './envoy-rls.handlers';
+import { RlsOptions } from './envoy-rls.mapper';
+import { healthHandlers } from './health.handlers';
+import { outcomeHandlers } from './outcome.handlers';
+import { loadService } from './proto';
 import { watchHandlers } from './watch.handlers';
 
 export interface GrpcServerOptions {
@@ -16,12 +20,23 @@ export interface GrpcServerOptions {
   maxMessageBytes: number;
   /** Events a watcher may have queued before it is cut off (RESOURCE_EXHAUSTED). */
   watchMaxPending: number;
+  rls: RlsOptions;
+  limits: DecideLimits & { noRuleVerdict: 'ALLOW' | 'REJECT' };
+}
+
+export interface GrpcServices {
+  decisions: DecisionService;
+  breakers: BreakerService;
+  readiness: ReadinessService;
+  hub: WatchHub;
+  live: RuleIndexService;
 }
 
 /**
  * The gRPC endpoint, a bare @grpc/grpc-js server owned by the Nest application (started and
  * drained by its lifecycle). Decisions skip Nest's RPC pipeline: it would add per-call work on
- * the path every gateway request waits for.
+ * the path every gateway request waits for. Serves rulecenter.v1.DecisionService,
+ * rulecenter.v1.RuleWatchService, envoy.service.ratelimit.v3.RateLimitService and grpc.health.v1.
  */
 export class GrpcServer {
   private readonly server: Server;
@@ -30,10 +45,7 @@ export class GrpcServer {
 
   constructor(
     private readonly options: GrpcServerOptions,
-    decisions: DecisionService,
-    breakers: BreakerService,
-    readiness: ReadinessService,
-    hub: WatchHub,
+    services: GrpcServices,
     private readonly logger: Logger,
   ) {
     this.server = new Server({
@@ -43,19 +55,30 @@ export class GrpcServer {
       'grpc.keepalive_permit_without_calls': 1,
       'grpc.http2.min_ping_interval_without_data_ms': 5_000,
     });
+    const service = (file: string, name: string) => loadService(file, name).service;
     this.server.addService(
-      loadService('rulecenter/v1/decision.proto', 'rulecenter.v1.DecisionService').service,
-      { ...decisionHandlers(decisions), ...outcomeHandlers(breakers) },
+      service('rulecenter/v1/decision.proto', 'rulecenter.v1.DecisionService'),
+      {
+        ...decisionHandlers(services.decisions),
+        ...outcomeHandlers(services.breakers),
+      },
     );
-    const watch = watchHandlers(hub, { maxPending: options.watchMaxPending });
+    const watch = watchHandlers(services.hub, { maxPending: options.watchMaxPending });
     this.stopWatchers = watch.stopAll;
     this.server.addService(
-      loadService('rulecenter/v1/watch.proto', 'rulecenter.v1.RuleWatchService').service,
+      service('rulecenter/v1/watch.proto', 'rulecenter.v1.RuleWatchService'),
       watch.handlers,
     );
     this.server.addService(
-      loadService('grpc/health/v1/health.proto', 'grpc.health.v1.Health').service,
-      healthHandlers(readiness),
+      service(
+        'envoy/service/ratelimit/v3/rls.proto',
+        'envoy.service.ratelimit.v3.RateLimitService',
+      ),
+      envoyRlsHandlers(services.decisions, services.live, options.rls, options.limits),
+    );
+    this.server.addService(
+      service('grpc/health/v1/health.proto', 'grpc.health.v1.Health'),
+      healthHandlers(services.readiness),
     );
   }
 
@@ -83,10 +106,8 @@ export class GrpcServer {
     });
   }
 
-  /** Stops accepting calls and lets in-flight ones finish, for at most `graceMs`. */
+  /** Ends watch streams (UNAVAILABLE), stops accepting calls and lets in-flight ones finish, for at most `graceMs`. */
   stop(graceMs: number): Promise<void> {
-    // Watch streams never end by themselves: end them with UNAVAILABLE so watchers reconnect
-    // elsewhere, then let unary calls in flight finish.
     this.stopWatchers();
     return new Promise((resolve) => {
       const force = setTimeout(() => {

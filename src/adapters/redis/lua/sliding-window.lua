@@ -8,7 +8,7 @@
 -- KEYS[3]  HASH  the rule's breaker (breaker-gate.lua)
 -- ARGV[1]  LIMIT     hits admitted per window (>= 1)
 -- ARGV[2]  WINDOW    window length in ms
--- ARGV[3]  HITS      hits this call asks for (>= 1)
+-- ARGV[3]  HITS      hits this call asks for (0 = check only: answer, change nothing)
 -- ARGV[4]  OVERDRAFT extra hits allowed past LIMIT (core resources under "degrade"); 0 = none
 -- ARGV[5..7] breaker mode, open ms, half-open max calls (breaker-gate.lua)
 -- Returns {admitted 0|1, over_limit 0|1, remaining, retry_after_ms, reset_after_ms,
@@ -22,7 +22,7 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 local cutoff = now - window
 
-local blocked, bstate, bretry, bmoved, probe = breaker_gate(KEYS[3], now, tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]))
+local blocked, bstate, bretry, bmoved, probe = breaker_gate(KEYS[3], now, tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), hits == 0 and 1 or 0)
 if blocked == 1 then return {0, 0, 0, bretry, 0, 1, bstate, bmoved} end
 
 local function hits_of(member)
@@ -48,7 +48,7 @@ elseif overdraft > 0 and n + hits <= limit + overdraft then
   admitted, over = 1, 1
 end
 
-if admitted == 1 then
+if admitted == 1 and hits > 0 then
   local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
   redis.call('ZADD', KEYS[1], now, seq .. ':' .. hits)
   n = n + hits

@@ -6,7 +6,7 @@
 -- KEYS[2]  HASH  the rule's breaker (breaker-gate.lua)
 -- ARGV[1]  CAPACITY  bucket size, the rule's burst (>= 1)
 -- ARGV[2]  RATE      refill in tokens per ms (qps / 1000)
--- ARGV[3]  HITS      tokens this call asks for (>= 1)
+-- ARGV[3]  HITS      tokens this call asks for (0 = check only: answer, take nothing)
 -- ARGV[4]  OVERDRAFT how far below zero a core resource may take the bucket; 0 = none
 -- ARGV[5..7] breaker mode, open ms, half-open max calls (breaker-gate.lua)
 -- Returns {admitted 0|1, over_limit 0|1, remaining, retry_after_ms, reset_after_ms,
@@ -19,7 +19,7 @@ local overdraft = tonumber(ARGV[4])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 
-local blocked, bstate, bretry, bmoved, probe = breaker_gate(KEYS[2], now, tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]))
+local blocked, bstate, bretry, bmoved, probe = breaker_gate(KEYS[2], now, tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), hits == 0 and 1 or 0)
 if blocked == 1 then return {0, 0, 0, bretry, 0, 1, bstate, bmoved} end
 
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
