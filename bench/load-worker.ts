@@ -20,7 +20,12 @@ interface Job {
   concurrency: number;
   durationMs: number;
   request: Record<string, unknown>;
+  /** DecideBatch with this many requests per call. */
   batch?: number;
+  /** ShouldRateLimit with this many descriptors per call (Envoy RLS). */
+  rls?: number;
+  /** Spread client_id over this many distinct values (per-client counters). */
+  clientIds?: number;
 }
 
 type Unary = (
@@ -30,13 +35,18 @@ type Unary = (
 
 const job = JSON.parse(process.argv[2]) as Job;
 const Client = loadService('rulecenter/v1/decision.proto', 'rulecenter.v1.DecisionService');
+const Rls = loadService('envoy/service/ratelimit/v3/rls.proto', 'envoy.service.ratelimit.v3.RateLimitService');
+type Stub = { Decide: Unary; DecideBatch: Unary; ShouldRateLimit: Unary; close(): void };
 const clients = Array.from({ length: job.channels }, (_, i) => {
-  const port = job.ports[i % job.ports.length];
-  const c = new Client(`127.0.0.1:${port}`, credentials.createInsecure(), {
-    'grpc.channel_id': i,
-  } as object) as unknown as { Decide: Unary; DecideBatch: Unary; close(): void };
-  return c;
+  const target = `127.0.0.1:${job.ports[i % job.ports.length]}`;
+  const options = { 'grpc.channel_id': i } as object;
+  const Stub = job.rls ? Rls : Client;
+  return new Stub(target, credentials.createInsecure(), options) as unknown as Stub;
 });
+const entries = (r: Record<string, unknown>) => Object.entries(r).map(([key, value]) => ({ key, value: String(value) }));
+let clientSeq = 0;
+const request = (): Record<string, unknown> =>
+  job.clientIds ? { ...job.request, client_id: `s${clientSeq++ % job.clientIds}` } : job.request;
 
 const latencies: number[] = [];
 const allows: [number, number][] = [];
@@ -62,12 +72,11 @@ function fire(scheduledAt: number): Promise<void> {
       done++;
       resolve();
     };
-    if (job.batch)
-      client.DecideBatch(
-        { requests: Array.from({ length: job.batch }, () => job.request) },
-        onReply,
-      );
-    else client.Decide(job.request, onReply);
+    if (job.rls) {
+      const descriptors = Array.from({ length: job.rls }, () => ({ entries: entries(request()) }));
+      client.ShouldRateLimit({ domain: 'bench', descriptors }, onReply);
+    } else if (job.batch) client.DecideBatch({ requests: Array.from({ length: job.batch }, request) }, onReply);
+    else client.Decide(request(), onReply);
   });
 }
 

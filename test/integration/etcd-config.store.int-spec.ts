@@ -88,6 +88,18 @@ describe('EtcdConfigStore against a real etcd', () => {
     expect((await store.list('e/', { keysOnly: true })).entries[0].value).toBe('');
   });
 
+  it('lists a prefix larger than one gRPC message, in pages, as one consistent snapshot', async () => {
+    const big = 'x'.repeat(4000);
+    for (let chunk = 0; chunk < 12; chunk++) {
+      const writes = Array.from({ length: 100 }, (_, i) => ({ key: `big/${String(chunk * 100 + i).padStart(5, '0')}`, value: big }));
+      await store.commit({ guards: [], writes });
+    }
+    const listed = await store.list('big/');
+    expect(listed.entries).toHaveLength(1200); // 1,200 × 4 kB ≈ 4.8 MB: more than one 4 MB message
+    expect(listed.entries[1199].key).toBe('big/01199');
+    expect(new Set(listed.entries.map((e) => e.key)).size).toBe(1200);
+  });
+
   it('watches changes in revision order', async () => {
     const seen: ChangeEvent[] = [];
     const from = (await store.ping()) + 1;

@@ -33,6 +33,9 @@ export interface EtcdStoreOptions {
   onError?: (operation: string, error: unknown) => void;
 }
 
+/** Keys per range call when listing a whole prefix (well under gRPC's 4 MB message limit). */
+const LIST_PAGE = 500;
+
 /** Any key serves to ask etcd whether a revision is still readable. */
 const KEYS_PROBE = 'meta/schema_version';
 
@@ -109,30 +112,38 @@ export class EtcdConfigStore extends ConfigStore {
       : undefined;
   }
 
-  async list(
-    prefix: string,
-    options: ListOptions = {},
-  ): Promise<{ entries: StoredEntry[]; revision: number }> {
+  /**
+   * Reads a prefix. Without a limit it reads in pages of LIST_PAGE keys, all at the revision of
+   * the first page, so any number of rules fits under gRPC's message size and the result is one
+   * consistent snapshot.
+   */
+  async list(prefix: string, options: ListOptions = {}): Promise<{ entries: StoredEntry[]; revision: number }> {
     const start = this.full(prefix);
-    const response = await this.call('list', () =>
-      this.client.kv.range({
-        key: start,
-        range_end: options.below !== undefined ? this.full(options.below) : prefixEnd(start),
-        limit: options.limit ?? 0,
-        revision: options.atRevision ?? 0,
-        keys_only: options.keysOnly ?? false,
-        sort_order: options.descending ? SortOrder.Descend : SortOrder.Ascend,
-        sort_target: SortTarget.Key,
-      }),
-    );
-    return {
-      revision: Number(response.header.revision),
-      entries: response.kvs.map((kv) => ({
-        key: this.relative(kv.key),
-        value: kv.value.toString(),
-        modRevision: Number(kv.mod_revision),
-      })),
-    };
+    const end = options.below !== undefined ? this.full(options.below) : prefixEnd(start);
+    const paged = options.limit === undefined && !options.descending;
+    const entries: StoredEntry[] = [];
+    let revision = options.atRevision ?? 0;
+    let from = start;
+    for (;;) {
+      const response = await this.call('list', () =>
+        this.client.kv.range({
+          key: from,
+          range_end: end,
+          limit: paged ? LIST_PAGE : (options.limit ?? 0),
+          revision,
+          keys_only: options.keysOnly ?? false,
+          sort_order: options.descending ? SortOrder.Descend : SortOrder.Ascend,
+          sort_target: SortTarget.Key,
+        }),
+      );
+      if (!revision) revision = Number(response.header.revision);
+      for (const kv of response.kvs) {
+        entries.push({ key: this.relative(kv.key), value: kv.value.toString(), modRevision: Number(kv.mod_revision) });
+      }
+      if (!paged || !response.more || response.kvs.length === 0) break;
+      from = Buffer.concat([response.kvs[response.kvs.length - 1].key, Buffer.from([0])]);
+    }
+    return { entries, revision };
   }
 
   async commit(transaction: Transaction): Promise<CommitResult> {
