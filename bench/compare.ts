@@ -28,23 +28,43 @@ interface Row {
   generatorCpu: number;
 }
 
+/**
+ * Redis's own counters: `calls` counts every command, also those run inside scripts; `roundTrips`
+ * counts what clients sent (scripts, and the commands rate-limiter-flexible sends itself).
+ */
 async function commandStats(redis: Redis): Promise<{ calls: number; scripts: number }> {
   const text = await redis.info('commandstats');
   let calls = 0;
-  let topLevel = 0;
-  for (const m of text.matchAll(/^cmdstat_([a-z|]+):calls=(\d+)/gm)) {
-    const n = Number(m[2]);
-    if (m[1] === 'info') continue;
+  let sent = 0;
+  const stats = new Map<string, number>();
+  for (const m of text.matchAll(/^cmdstat_([a-z|]+):calls=(\d+)/gm)) stats.set(m[1], Number(m[2]));
+  for (const [name, n] of stats) {
+    if (name === 'info' || name === 'keys' || name === 'memory|usage') continue;
     calls += n;
-    if (['evalsha', 'eval', 'get', 'set', 'incr', 'incrby', 'multi', 'exec', 'pexpire', 'ping'].includes(m[1]) || m[1].startsWith('eval')) topLevel += n;
   }
-  return { calls, scripts: topLevel };
+  // Commands a client sends: EVALSHA/EVAL for scripts, and plain commands when no script ran them.
+  const scripted = (stats.get('evalsha') ?? 0) + (stats.get('eval') ?? 0);
+  sent = scripted > 0 ? scripted + (stats.get('ping') ?? 0) : calls;
+  return { calls, scripts: sent };
 }
 
-async function measure(server: string, target: RuleCenterProcess, redis: Redis, load: string, job: Record<string, unknown>, perCall = 1): Promise<Row> {
+async function measure(
+  server: string,
+  target: RuleCenterProcess,
+  redis: Redis,
+  load: string,
+  job: Record<string, unknown>,
+  perCall = 1,
+): Promise<Row> {
   const cpuBefore = target.cpuSeconds();
   const statsBefore = await commandStats(redis);
-  const r = await runWorker({ ports: [target.grpcPort], channels: 4, durationMs: RUN_MS, request: REQUEST, ...job });
+  const r = await runWorker({
+    ports: [target.grpcPort],
+    channels: 4,
+    durationMs: RUN_MS,
+    request: REQUEST,
+    ...job,
+  });
   const statsAfter = await commandStats(redis);
   const decisions = Math.max(1, r.calls * perCall);
   return {
@@ -62,14 +82,19 @@ async function measure(server: string, target: RuleCenterProcess, redis: Redis, 
 }
 
 const printRows = (rows: Row[]) => {
-  console.log('| server | load | decisions/s | p50 ms | p99 ms | p99.9 ms | server CPU s / 10k decisions | Redis calls / decision | Redis commands / decision (incl. inside scripts) | generator CPU % |');
+  console.log(
+    '| server | load | decisions/s | p50 ms | p99 ms | p99.9 ms | server CPU s / 10k decisions | Redis calls / decision | Redis commands / decision (incl. inside scripts) | generator CPU % |',
+  );
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of rows) {
-    console.log(`| ${r.server} | ${r.load} | ${fmt(r.throughput, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.p999)} | ${fmt(r.cpuPer10k)} | ${fmt(r.redisCallsPerDecision)} | ${fmt(r.redisCommandsPerDecision)} | ${fmt(r.generatorCpu, 0)} |`);
+    console.log(
+      `| ${r.server} | ${r.load} | ${fmt(r.throughput, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.p999)} | ${fmt(r.cpuPer10k)} | ${fmt(r.redisCallsPerDecision)} | ${fmt(r.redisCommandsPerDecision)} | ${fmt(r.generatorCpu, 0)} |`,
+    );
   }
 };
 
-const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+const rssMb = (pid: number) =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
 async function main(): Promise<void> {
   const cluster = await startCluster(1, { ETCD_MAX_TXN_OPS: '1024', MAX_BATCH: '1000' });
@@ -78,42 +103,100 @@ async function main(): Promise<void> {
   const floor = await startReference('bench/floor-server.ts', cluster.redis.url);
   const alternative = await startReference('bench/alternative-server.ts', cluster.redis.url);
   try {
-    await cluster.rest('/api/v1/rules', 'POST', { department: 'bench', grade: '2023', window: 'any', limit: { qps: 10_000_000 } });
+    await cluster.rest('/api/v1/rules', 'POST', {
+      department: 'bench',
+      grade: '2023',
+      window: 'any',
+      limit: { qps: 10_000_000 },
+    });
     const loads: [string, Record<string, unknown>][] = [
       ['1,000/s', { mode: 'rate', rate: 1000 }],
       ['5,000/s', { mode: 'rate', rate: 5000 }],
       ['saturation (64 in flight)', { mode: 'saturate', concurrency: 64 }],
     ];
     const rows: Row[] = [];
-    for (const [name, target] of [['Rule Center', rc], ['floor: bare grpc-js + same script', floor], ['alternative: grpc-js + rate-limiter-flexible', alternative]] as const) {
+    for (const [name, target] of [
+      ['Rule Center', rc],
+      ['floor: bare grpc-js + same script', floor],
+      ['alternative: grpc-js + rate-limiter-flexible', alternative],
+    ] as const) {
       for (const [load, job] of loads) rows.push(await measure(name, target, redis, load, job));
     }
     console.log(`\n### Decide, side by side (${RUN_MS / 1000} s per row, loopback, one Redis)\n`);
     printRows(rows);
-    const sat = (server: string) => rows.find((r) => r.server.startsWith(server) && r.load.startsWith('saturation'))?.throughput ?? NaN;
-    console.log(`\nRule Center / floor at saturation: ${fmt((sat('Rule Center') / sat('floor')) * 100, 0)} %; Rule Center / alternative: ${fmt((sat('Rule Center') / sat('alternative')) * 100, 0)} %`);
+    const sat = (server: string) =>
+      rows.find((r) => r.server.startsWith(server) && r.load.startsWith('saturation'))
+        ?.throughput ?? NaN;
+    console.log(
+      `\nRule Center / floor at saturation: ${fmt((sat('Rule Center') / sat('floor')) * 100, 0)} %; Rule Center / alternative: ${fmt((sat('Rule Center') / sat('alternative')) * 100, 0)} %`,
+    );
 
     console.log(`\n### Batches: 10 decisions per call, Rule Center (${RUN_MS / 1000} s per row)\n`);
     printRows([
-      await measure('Rule Center DecideBatch ×10', rc, redis, 'saturation (16 calls in flight)', { mode: 'saturate', concurrency: 16, batch: 10 }, 10),
-      await measure('Rule Center ShouldRateLimit ×10 descriptors', rc, redis, 'saturation (16 calls in flight)', { mode: 'saturate', concurrency: 16, rls: 10 }, 10),
+      await measure(
+        'Rule Center DecideBatch ×10',
+        rc,
+        redis,
+        'saturation (16 calls in flight)',
+        { mode: 'saturate', concurrency: 16, batch: 10 },
+        10,
+      ),
+      await measure(
+        'Rule Center ShouldRateLimit ×10 descriptors',
+        rc,
+        redis,
+        'saturation (16 calls in flight)',
+        { mode: 'saturate', concurrency: 16, rls: 10 },
+        10,
+      ),
     ]);
 
     // Memory.
     const idle = rssMb(rc.process.pid ?? 0);
     for (let chunk = 0; chunk < 10; chunk++) {
-      const rules = Array.from({ length: 1000 }, (_, i) => ({ department: `m${chunk}x${i}`, grade: '2023', window: 'any', limit: { qps: 100 } }));
+      const rules = Array.from({ length: 1000 }, (_, i) => ({
+        department: `m${chunk}x${i}`,
+        grade: '2023',
+        window: 'any',
+        limit: { qps: 100 },
+      }));
       const res = await cluster.rest('/api/v1/import', 'POST', { rules });
       if (res.status !== 200) throw new Error(`import answered ${res.status}: ${await res.text()}`);
     }
     await new Promise((r) => setTimeout(r, 1000));
     const withRules = rssMb(rc.process.pid ?? 0);
-    await cluster.rest('/api/v1/rules', 'POST', { department: 'pc', grade: '2023', window: 'any', limit: { qps: 1000, per: 'client' } });
-    await cluster.rest('/api/v1/rules', 'POST', { department: 'tb', grade: '2023', window: 'any', limit: { qps: 1000, per: 'client', algorithm: 'token_bucket' } });
-    await runWorker({ mode: 'saturate', concurrency: 64, ports: [rc.grpcPort], channels: 4, durationMs: quick ? 8000 : 20_000, request: { department: 'pc', grade: '2023' }, clientIds: 100_000 });
+    await cluster.rest('/api/v1/rules', 'POST', {
+      department: 'pc',
+      grade: '2023',
+      window: 'any',
+      limit: { qps: 1000, per: 'client' },
+    });
+    await cluster.rest('/api/v1/rules', 'POST', {
+      department: 'tb',
+      grade: '2023',
+      window: 'any',
+      limit: { qps: 1000, per: 'client', algorithm: 'token_bucket' },
+    });
+    await runWorker({
+      mode: 'saturate',
+      concurrency: 64,
+      ports: [rc.grpcPort],
+      channels: 4,
+      durationMs: quick ? 8000 : 20_000,
+      request: { department: 'pc', grade: '2023' },
+      clientIds: 100_000,
+    });
     const underLoad = rssMb(rc.process.pid ?? 0);
     const pcKeys = (await redis.keys('rc:{pc/2023/any}:c:*:sw')).length;
-    await runWorker({ mode: 'saturate', concurrency: 64, ports: [rc.grpcPort], channels: 4, durationMs: 1000, request: { department: 'tb', grade: '2023' }, clientIds: 1000 });
+    await runWorker({
+      mode: 'saturate',
+      concurrency: 64,
+      ports: [rc.grpcPort],
+      channels: 4,
+      durationMs: 1000,
+      request: { department: 'tb', grade: '2023' },
+      clientIds: 1000,
+    });
     const sample = async (pattern: string) => {
       const [key] = await redis.keys(pattern);
       return key ? Number(await redis.memory('USAGE', key)) : NaN;
@@ -123,11 +206,21 @@ async function main(): Promise<void> {
     console.log('| --- | --- |');
     console.log(`| Rule Center RSS, idle after the benchmarks above | ${fmt(idle, 0)} MiB |`);
     console.log(`| Rule Center RSS with 10,000 more rules loaded | ${fmt(withRules, 0)} MiB |`);
-    console.log(`| Rule Center RSS after load over ${pcKeys} distinct per-client keys | ${fmt(underLoad, 0)} MiB |`);
-    console.log(`| Redis: sliding window, one client with 1 admission in the window (ZSET + meta hash) | ${(await sample('rc:{pc/2023/any}:c:*:sw')) + (await sample('rc:{pc/2023/any}:c:*:swm'))} bytes |`);
-    console.log(`| Redis: sliding window at its budget (bench scope, ZSET) | ${await sample('rc:{bench/2023/any}:sw')} bytes |`);
-    console.log(`| Redis: token bucket, one client (hash) | ${await sample('rc:{tb/2023/any}:c:*:tb')} bytes |`);
-    console.log(`| Redis used_memory after all runs | ${/used_memory_human:(\S+)/.exec(await redis.info('memory'))?.[1]} |`);
+    console.log(
+      `| Rule Center RSS after load over ${pcKeys} distinct per-client keys | ${fmt(underLoad, 0)} MiB |`,
+    );
+    console.log(
+      `| Redis: sliding window, one client with 1 admission in the window (ZSET + meta hash) | ${(await sample('rc:{pc/2023/any}:c:*:sw')) + (await sample('rc:{pc/2023/any}:c:*:swm'))} bytes |`,
+    );
+    console.log(
+      `| Redis: sliding window at its budget (bench scope, ZSET) | ${await sample('rc:{bench/2023/any}:sw')} bytes |`,
+    );
+    console.log(
+      `| Redis: token bucket, one client (hash) | ${await sample('rc:{tb/2023/any}:c:*:tb')} bytes |`,
+    );
+    console.log(
+      `| Redis used_memory after all runs | ${/used_memory_human:(\S+)/.exec(await redis.info('memory'))?.[1]} |`,
+    );
   } finally {
     redis.disconnect();
     floor.process.kill('SIGTERM');

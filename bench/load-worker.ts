@@ -35,7 +35,10 @@ type Unary = (
 
 const job = JSON.parse(process.argv[2]) as Job;
 const Client = loadService('rulecenter/v1/decision.proto', 'rulecenter.v1.DecisionService');
-const Rls = loadService('envoy/service/ratelimit/v3/rls.proto', 'envoy.service.ratelimit.v3.RateLimitService');
+const Rls = loadService(
+  'envoy/service/ratelimit/v3/rls.proto',
+  'envoy.service.ratelimit.v3.RateLimitService',
+);
 type Stub = { Decide: Unary; DecideBatch: Unary; ShouldRateLimit: Unary; close(): void };
 const clients = Array.from({ length: job.channels }, (_, i) => {
   const target = `127.0.0.1:${job.ports[i % job.ports.length]}`;
@@ -43,7 +46,8 @@ const clients = Array.from({ length: job.channels }, (_, i) => {
   const Stub = job.rls ? Rls : Client;
   return new Stub(target, credentials.createInsecure(), options) as unknown as Stub;
 });
-const entries = (r: Record<string, unknown>) => Object.entries(r).map(([key, value]) => ({ key, value: String(value) }));
+const entries = (r: Record<string, unknown>) =>
+  Object.entries(r).map(([key, value]) => ({ key, value: String(value) }));
 let clientSeq = 0;
 const request = (): Record<string, unknown> =>
   job.clientIds ? { ...job.request, client_id: `s${clientSeq++ % job.clientIds}` } : job.request;
@@ -75,7 +79,8 @@ function fire(scheduledAt: number): Promise<void> {
     if (job.rls) {
       const descriptors = Array.from({ length: job.rls }, () => ({ entries: entries(request()) }));
       client.ShouldRateLimit({ domain: 'bench', descriptors }, onReply);
-    } else if (job.batch) client.DecideBatch({ requests: Array.from({ length: job.batch }, request) }, onReply);
+    } else if (job.batch)
+      client.DecideBatch({ requests: Array.from({ length: job.batch }, request) }, onReply);
     else client.Decide(request(), onReply);
   });
 }

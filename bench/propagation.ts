@@ -42,29 +42,42 @@ async function main(): Promise<void> {
     const ready: Promise<void>[] = [];
     for (let w = 0; w < WATCHERS; w++) {
       const instance = cluster.instances[w % 3];
-      const client = new Watch(`127.0.0.1:${instance.grpcPort}`, credentials.createInsecure(), { 'grpc.channel_id': w } as object) as unknown as { WatchRules(r: object): Stream };
+      const client = new Watch(`127.0.0.1:${instance.grpcPort}`, credentials.createInsecure(), {
+        'grpc.channel_id': w,
+      } as object) as unknown as { WatchRules(r: object): Stream };
       const stream = client.WatchRules({ department: '' });
       streams.push(stream);
       received.push(new Map());
       ready.push(
         new Promise((resolve) => {
-          stream.on('data', (e: { type: string; key: string; revision: number; snapshot?: boolean }) => {
-            const now = performance.now();
-            if (e.type === 'SNAPSHOT_END') return resolve();
-            if (e.type !== 'PUT' || e.snapshot) return;
-            const revision = Number(e.revision);
-            if (revision <= lastRevision[w]) outOfOrder[w]++;
-            lastRevision[w] = revision;
-            received[w].set(e.key, now);
-          });
+          stream.on(
+            'data',
+            (e: { type: string; key: string; revision: number; snapshot?: boolean }) => {
+              const now = performance.now();
+              if (e.type === 'SNAPSHOT_END') return resolve();
+              if (e.type !== 'PUT' || e.snapshot) return;
+              const revision = Number(e.revision);
+              if (revision <= lastRevision[w]) outOfOrder[w]++;
+              lastRevision[w] = revision;
+              received[w].set(e.key, now);
+            },
+          );
           stream.on('error', () => undefined);
         }),
       );
     }
     await Promise.all(ready);
-    const deciders = cluster.instances.map((i) => new Decision(`127.0.0.1:${i.grpcPort}`, credentials.createInsecure()) as unknown as { Decide: Unary; close(): void });
+    const deciders = cluster.instances.map(
+      (i) =>
+        new Decision(`127.0.0.1:${i.grpcPort}`, credentials.createInsecure()) as unknown as {
+          Decide: Unary;
+          close(): void;
+        },
+    );
     const decide = (d: { Decide: Unary }, department: string) =>
-      new Promise<string>((resolve, reject) => d.Decide({ department, grade: '2023' }, (e, r) => (e ? reject(e) : resolve(r.rule ?? ''))));
+      new Promise<string>((resolve, reject) =>
+        d.Decide({ department, grade: '2023' }, (e, r) => (e ? reject(e) : resolve(r.rule ?? ''))),
+      );
 
     const acked = new Map<string, number>();
     const sampled: number[] = [];
@@ -75,7 +88,12 @@ async function main(): Promise<void> {
       const wait = due - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       const department = `p${i}`;
-      const res = await cluster.rest('/api/v1/rules', 'POST', { department, grade: '2023', window: 'any', limit: { qps: 100 } });
+      const res = await cluster.rest('/api/v1/rules', 'POST', {
+        department,
+        grade: '2023',
+        window: 'any',
+        limit: { qps: 100 },
+      });
       if (res.status !== 201) throw new Error(`write ${i} answered ${res.status}`);
       const at = performance.now();
       acked.set(`rules/${department}/2023/any`, at);
@@ -116,14 +134,26 @@ async function main(): Promise<void> {
       everyInstance.push(instanceMax);
       everyWatcher.push(watcherMax);
     }
-    const row = (label: string, v: number[]) => `| ${label} | ${v.length} | ${fmt(pct(v, 0.5))} | ${fmt(pct(v, 0.99))} | ${fmt(Math.max(...v))} |`;
-    console.log(`\n### Hot update: ${WRITES} REST writes at ${RATE}/s, 3 instances, ${WATCHERS} watchers\n`);
+    const row = (label: string, v: number[]) =>
+      `| ${label} | ${v.length} | ${fmt(pct(v, 0.5))} | ${fmt(pct(v, 0.99))} | ${fmt(Math.max(...v))} |`;
+    console.log(
+      `\n### Hot update: ${WRITES} REST writes at ${RATE}/s, 3 instances, ${WATCHERS} watchers\n`,
+    );
     console.log('| from REST write acknowledged to … | samples | p50 ms | p99 ms | max ms |');
     console.log('| --- | --- | --- | --- | --- |');
-    console.log(row('(a) all 3 instances decide with the new rule (Decide polled, every 20th write)', sampled));
-    console.log(row('(a) all 3 instances have it (one watcher per instance, every write)', everyInstance));
+    console.log(
+      row(
+        '(a) all 3 instances decide with the new rule (Decide polled, every 20th write)',
+        sampled,
+      ),
+    );
+    console.log(
+      row('(a) all 3 instances have it (one watcher per instance, every write)', everyInstance),
+    );
     console.log(row(`(b) all ${WATCHERS} watchers have the event`, everyWatcher));
-    console.log(`\nmissed events: ${missed}; out-of-order events: ${outOfOrder.reduce((a, b) => a + b, 0)}`);
+    console.log(
+      `\nmissed events: ${missed}; out-of-order events: ${outOfOrder.reduce((a, b) => a + b, 0)}`,
+    );
     for (const d of deciders) d.close();
   } finally {
     for (const s of streams) s.cancel();

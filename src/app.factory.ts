@@ -2,11 +2,14 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
+import pinoHttp from 'pino-http';
+import { NestPinoLogger } from './observability/nest-pino.logger';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { createRootLogger } from './observability/logger';
 import { RootLogger } from './observability/root-logger';
+
+const QUIET_PATHS = new Set(['/metrics', '/healthz', '/readyz']);
 
 /** Builds the configured application (not yet listening). Shared by main.ts and the e2e tests. */
 export async function createApp(
@@ -17,7 +20,14 @@ export async function createApp(
     bodyParser: false,
     bufferLogs: true,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(new NestPinoLogger(root.child('nest')));
+  // One JSON line per REST request (health and metrics scrapes excepted), with a request id.
+  app.use(
+    pinoHttp({
+      logger: root.logger,
+      autoLogging: { ignore: (req) => QUIET_PATHS.has(req.url ?? '') },
+    }),
+  );
   app.useBodyParser('json', { limit: config.bodyLimitBytes });
   // Our ETags are etcd revisions (set by the handlers); Express's body hashes would mislead.
   app.set('etag', false);

@@ -1,6 +1,5 @@
 import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
-import { LoggerModule } from 'nestjs-pino';
 import { EtcdConfigStore } from './adapters/etcd/etcd-config.store';
 import { FileSnapshotStore } from './adapters/file/file-snapshot.store';
 import { AppConfig } from './config/app-config';
@@ -31,22 +30,12 @@ import { OperationsController } from './transport/http/operations.controller';
 import { RulesController } from './transport/http/rules.controller';
 import { WindowsController } from './transport/http/windows.controller';
 
-const QUIET_PATHS = new Set(['/metrics', '/healthz', '/readyz']);
-
 /** The composition root: picks the adapters and wires services from the validated config. */
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, root: RootLogger): DynamicModule {
     return {
       module: AppModule,
-      imports: [
-        LoggerModule.forRoot({
-          pinoHttp: {
-            logger: root.logger,
-            autoLogging: { ignore: (req) => QUIET_PATHS.has(req.url ?? '') },
-          },
-        }),
-      ],
       controllers: [
         RulesController,
         WindowsController,

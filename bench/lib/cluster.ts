@@ -127,14 +127,19 @@ export interface WorkerResult {
 }
 
 /** Starts bench/floor-server.ts against the cluster's Redis and resolves once it listens. */
-export const startFloor = (redisUrl: string): Promise<RuleCenterProcess> => startReference('bench/floor-server.ts', redisUrl);
+export const startFloor = (redisUrl: string): Promise<RuleCenterProcess> =>
+  startReference('bench/floor-server.ts', redisUrl);
 
 /** Starts a reference gRPC server script (floor, alternative) on a free port; resolves once it listens. */
 export async function startReference(script: string, redisUrl: string): Promise<RuleCenterProcess> {
   const grpcPort = await freePort();
-  const child = spawn('node', ['-r', 'ts-node/register/transpile-only', script, String(grpcPort), redisUrl], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    'node',
+    ['-r', 'ts-node/register/transpile-only', script, String(grpcPort), redisUrl],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     child.stdout?.once('data', () => resolve());
     child.once('exit', (code) => reject(new Error(`${script} exited ${code}`)));

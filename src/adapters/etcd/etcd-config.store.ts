@@ -117,7 +117,10 @@ export class EtcdConfigStore extends ConfigStore {
    * the first page, so any number of rules fits under gRPC's message size and the result is one
    * consistent snapshot.
    */
-  async list(prefix: string, options: ListOptions = {}): Promise<{ entries: StoredEntry[]; revision: number }> {
+  async list(
+    prefix: string,
+    options: ListOptions = {},
+  ): Promise<{ entries: StoredEntry[]; revision: number }> {
     const start = this.full(prefix);
     const end = options.below !== undefined ? this.full(options.below) : prefixEnd(start);
     const paged = options.limit === undefined && !options.descending;
@@ -138,7 +141,11 @@ export class EtcdConfigStore extends ConfigStore {
       );
       if (!revision) revision = Number(response.header.revision);
       for (const kv of response.kvs) {
-        entries.push({ key: this.relative(kv.key), value: kv.value.toString(), modRevision: Number(kv.mod_revision) });
+        entries.push({
+          key: this.relative(kv.key),
+          value: kv.value.toString(),
+          modRevision: Number(kv.mod_revision),
+        });
       }
       if (!paged || !response.more || response.kvs.length === 0) break;
       from = Buffer.concat([response.kvs[response.kvs.length - 1].key, Buffer.from([0])]);
