@@ -16,7 +16,9 @@ interface ProfileNode {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'rc-prof-'));
-  const cluster = await startCluster(1, {}, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+  // Extra V8 flags to try, e.g. NODE_FLAGS="--max-semi-space-size=32" npm run bench:profile
+  const extra = (process.env.NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const cluster = await startCluster(1, {}, [...extra, '--cpu-prof', `--cpu-prof-dir=${dir}`]);
   await cluster.rest('/api/v1/rules', 'POST', {
     department: 'bench',
     grade: '2023',
