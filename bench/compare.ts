@@ -95,6 +95,142 @@ const printRows = (rows: Row[]) => {
 
 const rssMb = (pid: number) =>
   Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+const usedMemory = async (redis: Redis) =>
+  Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
+
+type Rest = (path: string, method?: string, body?: unknown) => Promise<globalThis.Response>;
+
+/** V8 heap in use (prom-client's default metric), after a moment for garbage to go. */
+async function heapMb(rest: Rest): Promise<number> {
+  await new Promise((r) => setTimeout(r, 2000));
+  const text = await (await rest('/metrics')).text();
+  return Number(/^nodejs_heap_size_used_bytes (\d+)/m.exec(text)?.[1] ?? NaN) / 1024 / 1024;
+}
+
+async function latencyTables(
+  rc: RuleCenterProcess,
+  floor: RuleCenterProcess,
+  alternative: RuleCenterProcess,
+  redis: Redis,
+): Promise<void> {
+  const loads: [string, Record<string, unknown>][] = [
+    ['1,000/s', { mode: 'rate', rate: 1000 }],
+    ['5,000/s', { mode: 'rate', rate: 5000 }],
+    ['saturation (64 in flight)', { mode: 'saturate', concurrency: 64 }],
+  ];
+  const servers = [
+    ['Rule Center', rc],
+    ['floor: bare grpc-js + same script', floor],
+    ['alternative: grpc-js + rate-limiter-flexible', alternative],
+  ] as const;
+  const rows: Row[] = [];
+  for (const [name, target] of servers) {
+    for (const [load, job] of loads) rows.push(await measure(name, target, redis, load, job));
+  }
+  console.log(`\n### Decide, side by side (${RUN_MS / 1000} s per row, loopback, one Redis)\n`);
+  printRows(rows);
+  const sat = (server: string) =>
+    rows.find((r) => r.server.startsWith(server) && r.load.startsWith('saturation'))?.throughput ??
+    NaN;
+  console.log(
+    `\nRule Center / floor at saturation: ${fmt((sat('Rule Center') / sat('floor')) * 100, 0)} %; Rule Center / alternative: ${fmt((sat('Rule Center') / sat('alternative')) * 100, 0)} %`,
+  );
+  console.log(`\n### Batches: 10 decisions per call, Rule Center (${RUN_MS / 1000} s per row)\n`);
+  printRows([
+    await measure(
+      'Rule Center DecideBatch ×10',
+      rc,
+      redis,
+      'saturation (16 calls in flight)',
+      { mode: 'saturate', concurrency: 16, batch: 10 },
+      10,
+    ),
+    await measure(
+      'Rule Center ShouldRateLimit ×10 descriptors',
+      rc,
+      redis,
+      'saturation (16 calls in flight)',
+      { mode: 'saturate', concurrency: 16, rls: 10 },
+      10,
+    ),
+  ]);
+}
+
+async function memoryTable(rest: Rest, rc: RuleCenterProcess, redis: Redis): Promise<void> {
+  const pid = rc.process.pid ?? 0;
+  const idle = rssMb(pid);
+  const idleHeap = await heapMb(rest);
+  for (let chunk = 0; chunk < 10; chunk++) {
+    const rules = Array.from({ length: 1000 }, (_, i) => ({
+      department: `m${chunk}x${i}`,
+      grade: '2023',
+      window: 'any',
+      limit: { qps: 100 },
+    }));
+    const res = await rest('/api/v1/import', 'POST', { rules });
+    if (res.status !== 200) throw new Error(`import answered ${res.status}: ${await res.text()}`);
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  const withRules = rssMb(pid);
+  const withRulesHeap = await heapMb(rest);
+  // A one-minute window keeps every client's keys alive through the run (keys expire after window + 1 s).
+  await rest('/api/v1/rules', 'POST', {
+    department: 'pc',
+    grade: '2023',
+    window: 'any',
+    limit: { qps: 1, windowMs: 60_000, per: 'client' },
+  });
+  await rest('/api/v1/rules', 'POST', {
+    department: 'tb',
+    grade: '2023',
+    window: 'any',
+    limit: { qps: 1, burst: 60, per: 'client', algorithm: 'token_bucket' },
+  });
+  const before = await usedMemory(redis);
+  await runWorker({
+    mode: 'saturate',
+    concurrency: 64,
+    ports: [rc.grpcPort],
+    channels: 4,
+    durationMs: quick ? 8000 : 25_000,
+    request: { department: 'pc', grade: '2023' },
+    clientIds: 100_000,
+  });
+  const underLoad = rssMb(pid);
+  const underLoadHeap = await heapMb(rest);
+  const clients = (await redis.keys('rc:{pc/2023/any}:c:*:sw')).length;
+  const after = await usedMemory(redis);
+  await runWorker({
+    mode: 'saturate',
+    concurrency: 64,
+    ports: [rc.grpcPort],
+    channels: 4,
+    durationMs: 1000,
+    request: { department: 'tb', grade: '2023' },
+    clientIds: 1000,
+  });
+  const sample = async (pattern: string) => {
+    const [key] = await redis.keys(pattern);
+    return key ? Number(await redis.memory('USAGE', key)) : NaN;
+  };
+  console.log('\n### Memory\n');
+  console.log('| what | value |');
+  console.log('| --- | --- |');
+  console.log(`| Rule Center before loading more rules: RSS / V8 heap used | ${fmt(idle, 0)} / ${fmt(idleHeap, 0)} MiB |`);
+  console.log(`| Rule Center with 10,000 more rules loaded: RSS / V8 heap used | ${fmt(withRules, 0)} / ${fmt(withRulesHeap, 0)} MiB |`);
+  console.log(
+    `| Rule Center after load over ${clients} distinct per-client keys: RSS / V8 heap used | ${fmt(underLoad, 0)} / ${fmt(underLoadHeap, 0)} MiB |`,
+  );
+  console.log(
+    `| Redis: sliding window, one client with 1 admission (ZSET + meta hash, MEMORY USAGE) | ${(await sample('rc:{pc/2023/any}:c:*:sw')) + (await sample('rc:{pc/2023/any}:c:*:swm'))} bytes |`,
+  );
+  console.log(
+    `| Redis: sliding window, used_memory growth per client over the run | ${fmt((after - before) / Math.max(1, clients), 0)} bytes |`,
+  );
+  console.log(
+    `| Redis: token bucket, one client (hash, MEMORY USAGE) | ${await sample('rc:{tb/2023/any}:c:*:tb')} bytes |`,
+  );
+}
 
 async function main(): Promise<void> {
   const cluster = await startCluster(1, { ETCD_MAX_TXN_OPS: '1024', MAX_BATCH: '1000' });
@@ -109,118 +245,8 @@ async function main(): Promise<void> {
       window: 'any',
       limit: { qps: 10_000_000 },
     });
-    const loads: [string, Record<string, unknown>][] = [
-      ['1,000/s', { mode: 'rate', rate: 1000 }],
-      ['5,000/s', { mode: 'rate', rate: 5000 }],
-      ['saturation (64 in flight)', { mode: 'saturate', concurrency: 64 }],
-    ];
-    const rows: Row[] = [];
-    for (const [name, target] of [
-      ['Rule Center', rc],
-      ['floor: bare grpc-js + same script', floor],
-      ['alternative: grpc-js + rate-limiter-flexible', alternative],
-    ] as const) {
-      for (const [load, job] of loads) rows.push(await measure(name, target, redis, load, job));
-    }
-    console.log(`\n### Decide, side by side (${RUN_MS / 1000} s per row, loopback, one Redis)\n`);
-    printRows(rows);
-    const sat = (server: string) =>
-      rows.find((r) => r.server.startsWith(server) && r.load.startsWith('saturation'))
-        ?.throughput ?? NaN;
-    console.log(
-      `\nRule Center / floor at saturation: ${fmt((sat('Rule Center') / sat('floor')) * 100, 0)} %; Rule Center / alternative: ${fmt((sat('Rule Center') / sat('alternative')) * 100, 0)} %`,
-    );
-
-    console.log(`\n### Batches: 10 decisions per call, Rule Center (${RUN_MS / 1000} s per row)\n`);
-    printRows([
-      await measure(
-        'Rule Center DecideBatch ×10',
-        rc,
-        redis,
-        'saturation (16 calls in flight)',
-        { mode: 'saturate', concurrency: 16, batch: 10 },
-        10,
-      ),
-      await measure(
-        'Rule Center ShouldRateLimit ×10 descriptors',
-        rc,
-        redis,
-        'saturation (16 calls in flight)',
-        { mode: 'saturate', concurrency: 16, rls: 10 },
-        10,
-      ),
-    ]);
-
-    // Memory.
-    const idle = rssMb(rc.process.pid ?? 0);
-    for (let chunk = 0; chunk < 10; chunk++) {
-      const rules = Array.from({ length: 1000 }, (_, i) => ({
-        department: `m${chunk}x${i}`,
-        grade: '2023',
-        window: 'any',
-        limit: { qps: 100 },
-      }));
-      const res = await cluster.rest('/api/v1/import', 'POST', { rules });
-      if (res.status !== 200) throw new Error(`import answered ${res.status}: ${await res.text()}`);
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-    const withRules = rssMb(rc.process.pid ?? 0);
-    await cluster.rest('/api/v1/rules', 'POST', {
-      department: 'pc',
-      grade: '2023',
-      window: 'any',
-      limit: { qps: 1000, per: 'client' },
-    });
-    await cluster.rest('/api/v1/rules', 'POST', {
-      department: 'tb',
-      grade: '2023',
-      window: 'any',
-      limit: { qps: 1000, per: 'client', algorithm: 'token_bucket' },
-    });
-    await runWorker({
-      mode: 'saturate',
-      concurrency: 64,
-      ports: [rc.grpcPort],
-      channels: 4,
-      durationMs: quick ? 8000 : 20_000,
-      request: { department: 'pc', grade: '2023' },
-      clientIds: 100_000,
-    });
-    const underLoad = rssMb(rc.process.pid ?? 0);
-    const pcKeys = (await redis.keys('rc:{pc/2023/any}:c:*:sw')).length;
-    await runWorker({
-      mode: 'saturate',
-      concurrency: 64,
-      ports: [rc.grpcPort],
-      channels: 4,
-      durationMs: 1000,
-      request: { department: 'tb', grade: '2023' },
-      clientIds: 1000,
-    });
-    const sample = async (pattern: string) => {
-      const [key] = await redis.keys(pattern);
-      return key ? Number(await redis.memory('USAGE', key)) : NaN;
-    };
-    console.log('\n### Memory\n');
-    console.log('| what | value |');
-    console.log('| --- | --- |');
-    console.log(`| Rule Center RSS, idle after the benchmarks above | ${fmt(idle, 0)} MiB |`);
-    console.log(`| Rule Center RSS with 10,000 more rules loaded | ${fmt(withRules, 0)} MiB |`);
-    console.log(
-      `| Rule Center RSS after load over ${pcKeys} distinct per-client keys | ${fmt(underLoad, 0)} MiB |`,
-    );
-    console.log(
-      `| Redis: sliding window, one client with 1 admission in the window (ZSET + meta hash) | ${(await sample('rc:{pc/2023/any}:c:*:sw')) + (await sample('rc:{pc/2023/any}:c:*:swm'))} bytes |`,
-    );
-    console.log(
-      `| Redis: sliding window at its budget (bench scope, ZSET) | ${await sample('rc:{bench/2023/any}:sw')} bytes |`,
-    );
-    console.log(
-      `| Redis: token bucket, one client (hash) | ${await sample('rc:{tb/2023/any}:c:*:tb')} bytes |`,
-    );
-    console.log(
-      `| Redis used_memory after all runs | ${/used_memory_human:(\S+)/.exec(await redis.info('memory'))?.[1]} |`,
-    );
+    if (!process.argv.includes('--memory-only')) await latencyTables(rc, floor, alternative, redis);
+    await memoryTable(cluster.rest, rc, redis);
   } finally {
     redis.disconnect();
     floor.process.kill('SIGTERM');

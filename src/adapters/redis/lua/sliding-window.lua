@@ -30,14 +30,17 @@ local function hits_of(member)
 end
 
 -- Forget admissions at or before now - WINDOW: they are outside every interval that holds now.
-local n = tonumber(redis.call('HGET', KEYS[2], 'n') or '0')
+local meta = redis.call('HMGET', KEYS[2], 'n', 'seq')
+local n = tonumber(meta[1] or '0')
+local seq = tonumber(meta[2] or '0')
+local trimmed = false
 if n > 0 then
   local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', cutoff)
   if #expired > 0 then
     for i = 1, #expired do n = n - hits_of(expired[i]) end
     if n < 0 then n = 0 end
     redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', cutoff)
-    redis.call('HSET', KEYS[2], 'n', n)
+    trimmed = true
   end
 end
 
@@ -49,13 +52,15 @@ elseif overdraft > 0 and n + hits <= limit + overdraft then
 end
 
 if admitted == 1 and hits > 0 then
-  local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
+  seq = seq + 1
   redis.call('ZADD', KEYS[1], now, seq .. ':' .. hits)
   n = n + hits
-  redis.call('HSET', KEYS[2], 'n', n)
+  redis.call('HSET', KEYS[2], 'n', n, 'seq', seq)
   local ttl = math.ceil(window) + 1000
   redis.call('PEXPIRE', KEYS[1], ttl)
   redis.call('PEXPIRE', KEYS[2], ttl)
+elseif trimmed then
+  redis.call('HSET', KEYS[2], 'n', n)
 end
 
 -- When could the same call pass? When the oldest admissions holding the excess have expired.
@@ -81,8 +86,11 @@ if admitted == 0 then
   end
 end
 
+-- The whole budget is back when the newest admission leaves the window: this one, if admitted.
 local reset = 0
-if n > 0 then
+if admitted == 1 and hits > 0 then
+  reset = math.ceil(window)
+elseif n > 0 then
   local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
   if #newest == 2 then reset = math.max(0, math.ceil(tonumber(newest[2]) + window - now)) end
 end
