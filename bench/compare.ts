@@ -9,7 +9,14 @@
  */
 import Redis from 'ioredis';
 import { readFileSync } from 'node:fs';
-import { RuleCenterProcess, fmt, runWorker, startCluster, startReference } from './lib/cluster';
+import {
+  BENCH_RULE,
+  RuleCenterProcess,
+  fmt,
+  runWorker,
+  startCluster,
+  startReference,
+} from './lib/cluster';
 
 const quick = process.argv.includes('--quick');
 const RUN_MS = quick ? 2000 : 5000;
@@ -216,8 +223,12 @@ async function memoryTable(rest: Rest, rc: RuleCenterProcess, redis: Redis): Pro
   console.log('\n### Memory\n');
   console.log('| what | value |');
   console.log('| --- | --- |');
-  console.log(`| Rule Center before loading more rules: RSS / V8 heap used | ${fmt(idle, 0)} / ${fmt(idleHeap, 0)} MiB |`);
-  console.log(`| Rule Center with 10,000 more rules loaded: RSS / V8 heap used | ${fmt(withRules, 0)} / ${fmt(withRulesHeap, 0)} MiB |`);
+  console.log(
+    `| Rule Center before loading more rules: RSS / V8 heap used | ${fmt(idle, 0)} / ${fmt(idleHeap, 0)} MiB |`,
+  );
+  console.log(
+    `| Rule Center with 10,000 more rules loaded: RSS / V8 heap used | ${fmt(withRules, 0)} / ${fmt(withRulesHeap, 0)} MiB |`,
+  );
   console.log(
     `| Rule Center after load over ${clients} distinct per-client keys: RSS / V8 heap used | ${fmt(underLoad, 0)} / ${fmt(underLoadHeap, 0)} MiB |`,
   );
@@ -239,12 +250,7 @@ async function main(): Promise<void> {
   const floor = await startReference('bench/floor-server.ts', cluster.redis.url);
   const alternative = await startReference('bench/alternative-server.ts', cluster.redis.url);
   try {
-    await cluster.rest('/api/v1/rules', 'POST', {
-      department: 'bench',
-      grade: '2023',
-      window: 'any',
-      limit: { qps: 10_000_000 },
-    });
+    await cluster.rest('/api/v1/rules', 'POST', BENCH_RULE);
     if (!process.argv.includes('--memory-only')) await latencyTables(rc, floor, alternative, redis);
     await memoryTable(cluster.rest, rc, redis);
   } finally {

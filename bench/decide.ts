@@ -7,6 +7,7 @@
  *   npm run bench:decide -- --quick (shorter runs)
  */
 import {
+  BENCH_RULE,
   BenchCluster,
   RuleCenterProcess,
   fmt,
@@ -50,12 +51,7 @@ async function latencyRows(
 async function latency(): Promise<void> {
   const cluster = await startCluster(1);
   try {
-    await cluster.rest('/api/v1/rules', 'POST', {
-      department: 'bench',
-      grade: '2023',
-      window: 'any',
-      limit: { qps: 10_000_000 },
-    });
+    await cluster.rest('/api/v1/rules', 'POST', BENCH_RULE);
     console.log(
       `\n### Decide latency: Rule Center (1 instance) and the floor (${RUN_MS / 1000} s per row, loopback)\n`,
     );

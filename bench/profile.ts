@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runWorker, startCluster } from './lib/cluster';
+import { BENCH_RULE, runWorker, startCluster } from './lib/cluster';
 
 interface ProfileNode {
   id: number;
@@ -19,12 +19,7 @@ async function main(): Promise<void> {
   // Extra V8 flags to try, e.g. NODE_FLAGS="--max-semi-space-size=32" npm run bench:profile
   const extra = (process.env.NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const cluster = await startCluster(1, {}, [...extra, '--cpu-prof', `--cpu-prof-dir=${dir}`]);
-  await cluster.rest('/api/v1/rules', 'POST', {
-    department: 'bench',
-    grade: '2023',
-    window: 'any',
-    limit: { qps: 10_000_000 },
-  });
+  await cluster.rest('/api/v1/rules', 'POST', BENCH_RULE);
   const r = await runWorker({
     mode: 'saturate',
     concurrency: 64,

@@ -1,17 +1,7 @@
 import { BreakerMachine, Transition } from './breaker';
-import { DEFAULT_BREAKER } from './rule';
+import { acceptanceBreaker } from '../../test/support/fixtures';
 
-const settings = {
-  ...DEFAULT_BREAKER,
-  enabled: true,
-  statWindowMs: 10_000,
-  minRequests: 20,
-  errorRateThreshold: 0.5,
-  slowCallMs: 50,
-  slowCallRateThreshold: 0.01,
-  openMs: 30_000,
-  halfOpenMaxCalls: 5,
-};
+const settings = acceptanceBreaker(30_000, 5);
 const fail = (n: number) => ({ total: n, failures: n, slow: 0 });
 const ok = (n: number) => ({ total: n, failures: 0, slow: 0 });
 

@@ -4,18 +4,10 @@ import { RedisServer } from '../support/redis-server';
 import { DecisionClient } from '../support/grpc-client';
 import { OutcomeMessage, outcomeClient } from '../support/outcome-client';
 import { Instance, bearer, migrateEtcd, startInstance } from '../support/app-instance';
+import { acceptanceBreaker } from '../support/fixtures';
 import { sleep, waitFor } from '../support/ports';
 
-const breaker = {
-  enabled: true,
-  statWindowMs: 10_000,
-  minRequests: 20,
-  errorRateThreshold: 0.5,
-  slowCallMs: 50,
-  slowCallRateThreshold: 0.01,
-  openMs: 800,
-  halfOpenMaxCalls: 3,
-};
+const breaker = acceptanceBreaker(800, 3);
 const failures = (department: string, n: number): OutcomeMessage[] =>
   Array.from({ length: n }, () => ({
     department,

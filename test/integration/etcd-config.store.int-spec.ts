@@ -91,7 +91,10 @@ describe('EtcdConfigStore against a real etcd', () => {
   it('lists a prefix larger than one gRPC message, in pages, as one consistent snapshot', async () => {
     const big = 'x'.repeat(4000);
     for (let chunk = 0; chunk < 12; chunk++) {
-      const writes = Array.from({ length: 100 }, (_, i) => ({ key: `big/${String(chunk * 100 + i).padStart(5, '0')}`, value: big }));
+      const writes = Array.from({ length: 100 }, (_, i) => ({
+        key: `big/${String(chunk * 100 + i).padStart(5, '0')}`,
+        value: big,
+      }));
       await store.commit({ guards: [], writes });
     }
     const listed = await store.list('big/');

@@ -1,20 +1,10 @@
 import { CountPlan } from '../../src/domain/decision';
-import { DEFAULT_BREAKER } from '../../src/domain/rule';
+import { acceptanceBreaker } from '../support/fixtures';
 import { RedisCounterStore } from '../../src/adapters/redis/redis-counter.store';
 import { RedisServer } from '../support/redis-server';
 import { sleep, waitFor } from '../support/ports';
 
-const settings = {
-  ...DEFAULT_BREAKER,
-  enabled: true,
-  statWindowMs: 10_000,
-  minRequests: 20,
-  errorRateThreshold: 0.5,
-  slowCallMs: 50,
-  slowCallRateThreshold: 0.01,
-  openMs: 300,
-  halfOpenMaxCalls: 3,
-};
+const settings = acceptanceBreaker(300, 3);
 const plan = (rule: string, mode: CountPlan['breaker']['mode'] = 'auto'): CountPlan => ({
   rule,
   client: '',
