@@ -1,3 +1,5 @@
+import { STATUS_CODES, Server } from 'node:http';
+import { Duplex } from 'node:stream';
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
@@ -8,6 +10,28 @@ import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { createRootLogger } from './observability/logger';
 import { RootLogger } from './observability/root-logger';
+
+/**
+ * Requests Node's HTTP parser refuses before Express sees them (headers over 16 KiB, broken
+ * framing) get the same JSON error body as everything else instead of a bare status line.
+ */
+function answerParserErrorsAsJson(server: Server): void {
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    const message =
+      status === 431
+        ? 'request headers exceed the server limit (16 KiB)'
+        : `malformed HTTP request (${error.code ?? 'parse error'})`;
+    const body = JSON.stringify({ statusCode: status, error: STATUS_CODES[status], message });
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
+}
 
 const QUIET_PATHS = new Set(['/metrics', '/healthz', '/readyz']);
 
@@ -33,6 +57,7 @@ export async function createApp(
   app.set('etag', false);
   app.disable('x-powered-by');
   app.enableShutdownHooks();
+  answerParserErrorsAsJson(app.getHttpServer() as Server);
   const openApi = new DocumentBuilder()
     .setTitle('Rule Center admin API')
     .setDescription(
