@@ -126,8 +126,8 @@ describe('fuzzing the REST and gRPC inputs (deterministic seeds)', () => {
     for (let i = 0; i < 2000; i++) {
       const [method, path] = routes[Math.floor(r() * routes.length)];
       const before = await store.ping(); // etcd's revision: any write moves it
-      const req = (rc.http() as unknown as Record<string, (p: string) => import('supertest').Test>)
-        [method](path)
+      const agent = rc.http() as unknown as Record<string, (p: string) => import('supertest').Test>;
+      const req = agent[method](path)
         .set('Authorization', bearer('admin'))
         .set('If-Match', r() < 0.5 ? '"1"' : String(value(r)).replace(/[^\x20-\x7e]/g, '?'));
       const body = value(r);
