@@ -43,6 +43,7 @@ export async function createApp(
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, root), {
     bodyParser: false,
     bufferLogs: true,
+    httpsOptions: config.tls && { cert: config.tls.cert, key: config.tls.key },
   });
   app.useLogger(new NestPinoLogger(root.child('nest')));
   // One JSON line per REST request (health and metrics scrapes excepted), with a request id.

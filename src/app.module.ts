@@ -182,6 +182,8 @@ export class AppModule {
                 maxMessageBytes: config.bodyLimitBytes,
                 watchMaxPending: config.watchMaxPending,
                 rls: config.rls,
+                callerToken: config.grpcToken,
+                tls: config.tls,
                 limits: {
                   maxHits: config.maxHits,
                   maxAtSkewMs: config.atMaxSkewMs,

@@ -52,6 +52,23 @@ describe('configuration', () => {
       'AUTH_TOKENS: the token of b is used twice',
     ],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of the following values'],
+    [
+      { TLS_CERT_FILE: '/etc/hostname' },
+      'TLS_CERT_FILE and TLS_KEY_FILE go together: set both or neither',
+    ],
+    [
+      { TLS_CERT_FILE: '/nonexistent.pem', TLS_KEY_FILE: '/etc/hostname' },
+      'TLS_CERT_FILE: cannot read /nonexistent.pem (ENOENT)',
+    ],
+    [
+      { TLS_CERT_FILE: '/etc/hostname', TLS_KEY_FILE: '/etc/hostname' },
+      'TLS_CERT_FILE: /etc/hostname is not a PEM file',
+    ],
+    [
+      { GRPC_CLIENT_CA_FILE: '/etc/hostname' },
+      'GRPC_CLIENT_CA_FILE needs TLS_CERT_FILE and TLS_KEY_FILE',
+    ],
+    [{ GRPC_TOKEN: 'short' }, 'GRPC_TOKEN must be at least 16 characters when set'],
   ])('rejects %j naming the variable', (env, message) => {
     expect(problemsOf(env).join('\n')).toContain(message);
   });

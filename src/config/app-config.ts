@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { version } from '../../package.json';
@@ -68,6 +69,12 @@ export class AppConfig {
   maxOutcomes!: number;
   watchHistory!: number;
   watchMaxPending!: number;
+  /** Shared token gRPC callers must send; undefined = no caller check. */
+  grpcToken?: string;
+  /** Failed admin logins allowed per client IP per minute before 429. */
+  authFailuresPerMinute!: number;
+  /** TLS for REST and gRPC (PEM contents); clientCa makes gRPC require client certificates (mTLS). */
+  tls?: { cert: Buffer; key: Buffer; clientCa?: Buffer };
   /** Envoy rate limit service (ShouldRateLimit) mapping. */
   rls!: {
     domain: string;
@@ -146,6 +153,11 @@ class Environment {
   @Matches(HEADER_NAME, { message: headerMessage('RLS_CIRCUIT_HEADER') }) RLS_CIRCUIT_HEADER =
     'x-rulecenter-circuit';
   @IsIn(['true', 'false']) RLS_RATELIMIT_HEADERS = 'false';
+  @IsString() GRPC_TOKEN = '';
+  @IsInt() @Min(1) @Max(100_000) AUTH_FAILURES_PER_MINUTE = 20;
+  @IsString() TLS_CERT_FILE = '';
+  @IsString() TLS_KEY_FILE = '';
+  @IsString() GRPC_CLIENT_CA_FILE = '';
   @IsInt() @Min(1) @Max(86_400_000) MAX_LATENCY_MS = 600_000;
 }
 
@@ -175,6 +187,40 @@ function parseTokens(raw: string, problems: string[]): ApiToken[] {
     seen.add(t.token);
   }
   return tokens;
+}
+
+function readPem(variable: string, path: string, problems: string[]): Buffer | undefined {
+  try {
+    const pem = readFileSync(path);
+    if (!pem.toString('utf8').includes('-----BEGIN '))
+      problems.push(`${variable}: ${path} is not a PEM file`);
+    return pem;
+  } catch (error) {
+    problems.push(
+      `${variable}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    );
+    return undefined;
+  }
+}
+
+function readTls(
+  certFile: string,
+  keyFile: string,
+  caFile: string,
+  problems: string[],
+): AppConfig['tls'] {
+  if (!certFile && !keyFile) {
+    if (caFile) problems.push('GRPC_CLIENT_CA_FILE needs TLS_CERT_FILE and TLS_KEY_FILE');
+    return undefined;
+  }
+  if (!certFile || !keyFile) {
+    problems.push('TLS_CERT_FILE and TLS_KEY_FILE go together: set both or neither');
+    return undefined;
+  }
+  const cert = readPem('TLS_CERT_FILE', certFile, problems);
+  const key = readPem('TLS_KEY_FILE', keyFile, problems);
+  const clientCa = caFile ? readPem('GRPC_CLIENT_CA_FILE', caFile, problems) : undefined;
+  return cert && key ? { cert, key, clientCa } : undefined;
 }
 
 /** Validates the environment; throws ConfigError naming every bad variable. */
@@ -215,6 +261,14 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     if (!/^[^\s:]+:\d{1,5}$/.test(node))
       problems.push(`REDIS_CLUSTER_NODES: "${node}" must look like host:port`);
   }
+  const tls = readTls(
+    parsed.TLS_CERT_FILE,
+    parsed.TLS_KEY_FILE,
+    parsed.GRPC_CLIENT_CA_FILE,
+    problems,
+  );
+  if (parsed.GRPC_TOKEN && parsed.GRPC_TOKEN.length < 16)
+    problems.push('GRPC_TOKEN must be at least 16 characters when set');
   if (problems.length) throw new ConfigError(problems);
   return Object.assign(new AppConfig(), {
     httpHost: parsed.HTTP_HOST,
@@ -250,6 +304,9 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     maxOutcomes: parsed.MAX_OUTCOMES,
     watchHistory: parsed.WATCH_HISTORY,
     watchMaxPending: parsed.WATCH_MAX_PENDING,
+    grpcToken: parsed.GRPC_TOKEN || undefined,
+    authFailuresPerMinute: parsed.AUTH_FAILURES_PER_MINUTE,
+    tls,
     rls: {
       domain: parsed.RLS_DOMAIN,
       keys: {

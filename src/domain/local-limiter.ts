@@ -28,6 +28,13 @@ export class LocalLimiter {
     return true;
   }
 
+  /** Whether `hits` could be taken now, without taking them. */
+  canTake(scope: string, qps: number, capacity: number, hits: number): boolean {
+    const bucket = this.buckets.get(scope);
+    if (!bucket) return capacity >= hits;
+    return Math.min(capacity, bucket.tokens + ((this.now() - bucket.at) * qps) / 1000) >= hits;
+  }
+
   get size(): number {
     return this.buckets.size;
   }

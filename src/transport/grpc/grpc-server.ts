@@ -1,4 +1,5 @@
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server, ServerCredentials, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { requireCallerToken } from './caller-auth';
 import { DecideLimits } from '../../domain/decide-request';
 import type { Logger } from '../../observability/logger';
 import { BreakerService } from '../../services/breaker.service';
@@ -21,6 +22,10 @@ export interface GrpcServerOptions {
   /** Events a watcher may have queued before it is cut off (RESOURCE_EXHAUSTED). */
   watchMaxPending: number;
   rls: RlsOptions;
+  /** When set, every call but health checks must carry `authorization: Bearer <token>`. */
+  callerToken?: string;
+  /** PEM; with clientCa every caller must present a certificate it signed (mTLS). */
+  tls?: { cert: Buffer; key: Buffer; clientCa?: Buffer };
   limits: DecideLimits & { noRuleVerdict: 'ALLOW' | 'REJECT' };
 }
 
@@ -56,29 +61,39 @@ export class GrpcServer {
       'grpc.http2.min_ping_interval_without_data_ms': 5_000,
     });
     const service = (file: string, name: string) => loadService(file, name).service;
+    const guard = (handlers: UntypedServiceImplementation) =>
+      requireCallerToken(handlers, options.callerToken);
     this.server.addService(
       service('rulecenter/v1/decision.proto', 'rulecenter.v1.DecisionService'),
-      {
-        ...decisionHandlers(services.decisions),
-        ...outcomeHandlers(services.breakers),
-      },
+      guard({ ...decisionHandlers(services.decisions), ...outcomeHandlers(services.breakers) }),
     );
     const watch = watchHandlers(services.hub, { maxPending: options.watchMaxPending });
     this.stopWatchers = watch.stopAll;
     this.server.addService(
       service('rulecenter/v1/watch.proto', 'rulecenter.v1.RuleWatchService'),
-      watch.handlers,
+      guard(watch.handlers),
     );
     this.server.addService(
       service(
         'envoy/service/ratelimit/v3/rls.proto',
         'envoy.service.ratelimit.v3.RateLimitService',
       ),
-      envoyRlsHandlers(services.decisions, services.live, options.rls, options.limits),
+      guard(envoyRlsHandlers(services.decisions, services.live, options.rls, options.limits)),
     );
+    // Health stays open: load balancers and orchestrators probe without credentials.
     this.server.addService(
       service('grpc/health/v1/health.proto', 'grpc.health.v1.Health'),
       healthHandlers(services.readiness),
+    );
+  }
+
+  private credentials(): ServerCredentials {
+    const tls = this.options.tls;
+    if (!tls) return ServerCredentials.createInsecure();
+    return ServerCredentials.createSsl(
+      tls.clientCa ?? null,
+      [{ private_key: tls.key, cert_chain: tls.cert }],
+      tls.clientCa !== undefined,
     );
   }
 
@@ -90,7 +105,7 @@ export class GrpcServer {
     return new Promise((resolve, reject) => {
       this.server.bindAsync(
         `${this.options.host}:${this.options.port}`,
-        ServerCredentials.createInsecure(),
+        this.credentials(),
         (error, port) => {
           if (error)
             return reject(
