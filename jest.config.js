@@ -8,4 +8,7 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 30000,
+  // Every spec stops the servers and clients it started; a client library's reconnect or close
+  // timer can still outlive the last test by a few seconds. CI must not wait on it.
+  forceExit: true,
 };

@@ -76,7 +76,7 @@ describe('gRPC DecisionService (e2e, real etcd and Redis, two instances)', () =>
   afterAll(async () => {
     ca.close();
     cb.close();
-    raw.disconnect();
+    await raw.quit().catch(() => raw.disconnect());
     await a.close();
     await b.close();
     await etcd.destroy();

@@ -172,8 +172,9 @@ export class RedisCounterStore extends CounterStore implements BreakerStore {
     }
   }
 
+  /** QUIT lets replies in flight arrive; if Redis is gone, drop the connection at once. */
   async close(): Promise<void> {
-    this.client.disconnect();
+    await this.client.quit().catch(() => this.client.disconnect());
   }
 
   private unavailable(operation: string, error: unknown): DomainError {
