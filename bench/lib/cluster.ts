@@ -3,13 +3,12 @@
  * dist/ (the same `node dist/src/main.js` operators run). Everything on loopback, torn down at exit.
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { EtcdServer } from '../../test/support/etcd-server';
 import { RedisServer } from '../../test/support/redis-server';
-import { freePort, waitFor } from '../../test/support/ports';
+import { freePort } from '../../test/support/ports';
 import { migrateEtcd } from '../../test/support/app-instance';
+import { spawnInstance } from '../../test/support/process-instance';
 
 export const ADMIN = 'bench-admin-token';
 
@@ -51,47 +50,22 @@ export async function startCluster(
   const etcd = await EtcdServer.start();
   const redis = await RedisServer.start();
   await migrateEtcd(etcd.endpoint);
+  // Started one after another: each registers itself in etcd before the next starts.
   const started: RuleCenterProcess[] = [];
   for (let i = 0; i < instances; i++) {
-    const httpPort = await freePort();
-    const grpcPort = await freePort();
-    const child = spawn('node', [...nodeArgs, 'dist/src/main.js'], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: {
-        ...process.env,
-        HTTP_HOST: '127.0.0.1',
-        HTTP_PORT: String(httpPort),
-        GRPC_HOST: '127.0.0.1',
-        GRPC_PORT: String(grpcPort),
-        ETCD_ENDPOINTS: etcd.endpoint,
-        REDIS_URL: redis.url,
-        AUTH_TOKENS: `bench:admin:${ADMIN}`,
-        LOG_LEVEL: 'warn',
-        INSTANCE_ID: `bench-${i}`,
-        SNAPSHOT_PATH: join(mkdtempSync(join(tmpdir(), 'rc-bench-')), 'rules.json'),
-        ...env,
-      },
-    });
-    started.push({
-      httpPort,
-      grpcPort,
-      process: child,
-      cpuSeconds: () => cpuSecondsOf(child.pid ?? 0),
-    });
-  }
-  for (const rc of started) {
-    rc.process.once('exit', (code) => {
-      if (code !== 0 && code !== null)
-        console.error(`a Rule Center instance exited with code ${code}`);
-    });
-    await waitFor(
-      'instance ready',
-      async () =>
-        (await fetch(`http://127.0.0.1:${rc.httpPort}/readyz`).catch(() => undefined))?.status ===
-        200,
-      30_000,
-      100,
+    const instance = await spawnInstance(
+      etcd.endpoint,
+      redis.url,
+      { AUTH_TOKENS: `bench:admin:${ADMIN}`, LOG_LEVEL: 'warn', INSTANCE_ID: `bench-${i}`, ...env },
+      [...nodeArgs, 'dist/src/main.js'],
     );
+    const pid = instance.child.pid ?? 0;
+    started.push({
+      httpPort: instance.httpPort,
+      grpcPort: instance.grpcPort,
+      process: instance.child,
+      cpuSeconds: () => cpuSecondsOf(pid),
+    });
   }
   const rest = (path: string, method = 'GET', body?: unknown) =>
     fetch(`http://127.0.0.1:${started[0].httpPort}${path}`, {

@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { AUTH_TOKENS } from './app-instance';
 import { freePort, killOnExit, waitFor } from './ports';
 
-/** A Rule Center as its own OS process (ts-node, no build), for drills that kill it. */
+/**
+ * A Rule Center as its own OS process, for drills that kill it and for benchmarks. By default it
+ * runs the TypeScript sources (no build); benchmarks pass ['dist/src/main.js'] to run the build.
+ */
 export interface ProcessInstance {
   httpPort: number;
   grpcPort: number;
@@ -17,11 +20,12 @@ export async function spawnInstance(
   etcdEndpoint: string,
   redisUrl: string,
   env: Record<string, string> = {},
+  nodeArgs: string[] = ['-r', 'ts-node/register/transpile-only', 'src/main.ts'],
 ): Promise<ProcessInstance> {
   const httpPort = await freePort();
   const grpcPort = await freePort();
-  const child = spawn('node', ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
-    stdio: 'ignore',
+  const child = spawn('node', nodeArgs, {
+    stdio: ['ignore', 'ignore', 'inherit'],
     env: {
       ...process.env,
       HTTP_HOST: '127.0.0.1',
