@@ -155,7 +155,7 @@ export class AppModule {
           provide: ReadinessService,
           inject: [RuleIndexService, CounterStore, MetricsService],
           useFactory: (live: RuleIndexService, counters: CounterStore, metrics: MetricsService) =>
-            new ReadinessService(live, counters, metrics),
+            new ReadinessService(live, counters, metrics, root.child('readiness')),
         },
         {
           provide: WatchHub,
@@ -163,6 +163,7 @@ export class AppModule {
           useFactory: (live: RuleIndexService, store: ConfigStore, breakers: BreakerService) =>
             new WatchHub(live, store, breakers, root.child('watch'), {
               historySize: config.watchHistory,
+              catchUpTimeoutMs: config.writeVisibilityTimeoutMs,
             }),
         },
         {

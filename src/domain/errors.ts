@@ -15,6 +15,10 @@ export type DomainErrorCode =
   | 'PRECONDITION_REQUIRED'
   | 'IMPORT_TOO_LARGE'
   | 'STORE_UNAVAILABLE'
+  /** A watcher asked to resume from a revision etcd has not reached. */
+  | 'REVISION_AHEAD'
+  /** This instance has not applied a revision a watcher already saw elsewhere. */
+  | 'NOT_CAUGHT_UP'
   | 'SCHEMA_TOO_NEW'
   | 'SCHEMA_TOO_OLD';
 

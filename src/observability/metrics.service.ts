@@ -45,6 +45,23 @@ export class MetricsService {
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });
+  readonly watchReconnects = new Counter({
+    name: 'rulecenter_etcd_watch_reconnects_total',
+    help: 'etcd watch sessions dropped and resumed from the last applied revision, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly ready = new Gauge({
+    name: 'rulecenter_ready',
+    help: '1 while this instance can answer decisions (rules loaded, not shutting down), else 0',
+    registers: [this.registry],
+  });
+  readonly degraded = new Gauge({
+    name: 'rulecenter_degraded',
+    help: '1 while a shared dependency (etcd, redis) is not fully usable, by dependency',
+    labelNames: ['dependency'] as const,
+    registers: [this.registry],
+  });
   readonly indexResyncs = new Counter({
     name: 'rulecenter_index_resyncs_total',
     help: 'Full relists of the etcd prefix (start, compaction, lost watch)',

@@ -55,14 +55,29 @@ export interface ChangeEvent {
 }
 
 export interface ChangeFeedHandlers {
-  /** One etcd watch response: its changes, in revision order. */
+  /**
+   * One etcd watch response: its changes, in revision order. The feed resumes after the last
+   * revision this returned from; if it throws, the feed ends and reports `onLost`.
+   */
   onChanges(events: ChangeEvent[]): void;
   /** The feed cannot continue from its revision (compacted, or cancelled); relist and watch again. */
   onLost(reason: string): void;
   onConnectionChange(connected: boolean, reason?: string): void;
 }
 
+/**
+ * A watch of the whole prefix that survives disconnects by itself: after any disconnect it
+ * resumes from the first revision `onChanges` has not returned from, never from a revision the
+ * store claims to have sent.
+ */
 export interface ChangeFeed {
+  /** Drops the connection (e.g. found stale) and resumes from the first revision not applied. */
+  reconnect(reason: string): void;
+  close(): Promise<void>;
+}
+
+/** A key kept alive by this process; `close` removes it. */
+export interface Registration {
   close(): Promise<void>;
 }
 
@@ -73,17 +88,23 @@ export abstract class ConfigStore {
     options?: ListOptions,
   ): Promise<{ entries: StoredEntry[]; revision: number }>;
   abstract commit(transaction: Transaction): Promise<CommitResult>;
-  /** Watches every key under the whole prefix from `fromRevision` (inclusive). */
-  abstract watch(fromRevision: number, handlers: ChangeFeedHandlers): Promise<ChangeFeed>;
+  /**
+   * Watches every key under the whole prefix from `fromRevision` (inclusive). Returns at once;
+   * the connection is reported through `onConnectionChange`.
+   */
+  abstract watch(fromRevision: number, handlers: ChangeFeedHandlers): ChangeFeed;
+  /**
+   * How many keys under the prefix were written after `revision` (deletes are not seen): a
+   * watch that has applied `revision` and stays behind this is stale. Reads every key of the
+   * prefix on the server: for the watchdog's second look, not for every probe.
+   */
+  abstract countWrittenAfter(revision: number): Promise<number>;
   /**
    * Writes a key that lives only while this process does (an etcd lease kept alive in the
-   * background, re-granted if lost). Resolves once the key is written.
+   * background; if the lease is lost, e.g. etcd was away longer than the TTL, a new one is
+   * granted and the key written again once etcd answers). Resolves once the key is written.
    */
-  abstract registerEphemeral(
-    key: string,
-    value: string,
-    ttlSeconds: number,
-  ): Promise<{ close(): Promise<void> }>;
+  abstract registerEphemeral(key: string, value: string, ttlSeconds: number): Promise<Registration>;
   /** Whether `revision` has been compacted away (its changes can no longer be read). */
   abstract isCompacted(revision: number): Promise<boolean>;
   /** A cheap read that proves the store answers; resolves with its current revision. */

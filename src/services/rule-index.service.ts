@@ -4,7 +4,7 @@ import { KEYS } from '../domain/keys';
 import { IndexChange, RuleIndex } from '../domain/rule-index';
 import { ChangeEvent, ChangeFeed, ConfigStore } from '../ports/config-store.port';
 import { SnapshotStore } from '../ports/snapshot-store.port';
-import { decodeEntry } from '../schema/stored-entry.codec';
+import { DecodeResult, decodeEntry } from '../schema/stored-entry.codec';
 import type { Logger } from '../observability/logger';
 import { MetricsService } from '../observability/metrics.service';
 import { assertSchemaSupported, readSchemaVersion } from './schema-migrator';
@@ -12,7 +12,7 @@ import { assertSchemaSupported, readSchemaVersion } from './schema-migrator';
 export type IndexSource = 'empty' | 'snapshot' | 'etcd';
 
 export interface IndexStatus {
-  /** Listed from etcd and the watch is connected: the index is as fresh as etcd. */
+  /** Listed from etcd, the watch is connected and etcd answers: the index is as fresh as etcd. */
   synced: boolean;
   source: IndexSource;
   revision: number;
@@ -46,8 +46,17 @@ export class RuleIndexService implements LiveIndex {
   private readonly accepted = new Map<string, ChangeEvent>();
   private feed?: ChangeFeed;
   private source: IndexSource = 'empty';
+  /** The index was built from a listing and a feed continues from it. */
   private listed = false;
   private watchConnected = false;
+  /** The last watchdog probe (or the watch) got an answer from etcd. */
+  private etcdReachable = false;
+  /** The newest revision the feed delivered and this index applied (or the listing's). */
+  private appliedRevision = 0;
+  /** Set when the watchdog saw writes the watch had not delivered; a second sighting reconnects. */
+  private staleSince?: number;
+  /** etcd's revision when a look found no undelivered write under the prefix. */
+  private verifiedUpTo = 0;
   private lastError?: string;
   private stopped = false;
   private syncing?: Promise<void>;
@@ -93,7 +102,7 @@ export class RuleIndexService implements LiveIndex {
 
   status(): IndexStatus {
     return {
-      synced: this.listed && this.watchConnected,
+      synced: this.isSynced(),
       source: this.source,
       revision: this.current.revision,
       rules: this.current.ruleCount,
@@ -177,6 +186,7 @@ export class RuleIndexService implements LiveIndex {
     await this.feed?.close();
     this.feed = undefined;
     this.listed = false;
+    this.watchConnected = false;
     this.updateSyncedGauge();
     this.metrics.indexResyncs.inc();
     assertSchemaSupported((await readSchemaVersion(this.store)).version);
@@ -197,9 +207,9 @@ export class RuleIndexService implements LiveIndex {
       previous,
     );
     this.swap(RuleIndex.empty().withChanges(changes, rules.revision), 'etcd');
+    this.appliedRevision = rules.revision;
+    this.staleSince = undefined;
     this.events.emit('resync', rules.revision);
-    this.listed = true;
-    this.lastError = undefined;
     this.logger.info(
       {
         revision: rules.revision,
@@ -209,16 +219,21 @@ export class RuleIndexService implements LiveIndex {
       'rule index listed from etcd',
     );
     this.scheduleSnapshot();
-    this.feed = await this.store.watch(rules.revision + 1, {
+    // The feed connects (and reconnects) by itself, always resuming after the last revision
+    // applied here; until it reports connected the index is not synced.
+    this.feed = this.store.watch(rules.revision + 1, {
       onChanges: (events) => this.applyEvents(events),
       onLost: (reason) => this.resyncSoon(`watch lost: ${reason}`),
       onConnectionChange: (connected, reason) => {
         this.watchConnected = connected;
-        if (!connected) this.lastError = `etcd watch disconnected: ${reason ?? 'unknown'}`;
+        if (connected) this.etcdReachable = true;
+        else this.lastError = reason ?? 'etcd watch disconnected';
         this.updateSyncedGauge();
       },
     });
-    this.watchConnected = true;
+    this.listed = true;
+    this.etcdReachable = true;
+    this.lastError = undefined;
     this.updateSyncedGauge();
   }
 
@@ -237,7 +252,13 @@ export class RuleIndexService implements LiveIndex {
     }, RESYNC_DELAY_MS).unref();
   }
 
-  /** Watchdog: a half-dead etcd connection raises nothing, so probe it; resync when not listed. */
+  /**
+   * Watchdog. Not listed: list again. Listed: a cheap read proves etcd answers (so a failed probe
+   * is undone by the next good one) and tells etcd's revision. A half-dead watch stream raises
+   * nothing, so when etcd stays ahead of what the watch applied for two probes in a row, a read
+   * of the keys written since (etcd's revision also moves for keys outside the prefix) decides
+   * whether the feed reconnects — it resumes from what was applied, no relist.
+   */
   private async checkLiveness(): Promise<void> {
     if (this.stopped || this.syncing) return;
     if (!this.listed) {
@@ -246,13 +267,42 @@ export class RuleIndexService implements LiveIndex {
       });
       return;
     }
+    const applied = this.appliedRevision;
     try {
-      await this.store.ping();
+      const etcdRevision = await this.store.ping();
+      this.etcdReachable = true;
+      this.updateSyncedGauge();
+      if (await this.watchIsStale(applied, etcdRevision)) {
+        const reason = `etcd watch stale: keys written after revision ${applied} were not delivered`;
+        this.metrics.watchReconnects.inc({ reason: 'stale' });
+        this.logger.warn({ revision: applied, etcdRevision }, reason);
+        this.feed?.reconnect(reason);
+      }
     } catch (error) {
-      this.watchConnected = false;
+      this.etcdReachable = false;
       this.lastError = describe(error);
       this.updateSyncedGauge();
     }
+  }
+
+  private async watchIsStale(applied: number, etcdRevision: number): Promise<boolean> {
+    const moved = this.appliedRevision !== applied;
+    if (etcdRevision <= applied || moved || !this.watchConnected) {
+      this.staleSince = undefined;
+      return false;
+    }
+    if (this.staleSince !== applied || etcdRevision <= this.verifiedUpTo) {
+      this.staleSince = applied;
+      return false;
+    }
+    const undelivered = await this.store.countWrittenAfter(applied);
+    if (undelivered > 0 && this.appliedRevision === applied) {
+      this.staleSince = undefined;
+      return true;
+    }
+    // Only writes outside the prefix: no need to look again until etcd moves on.
+    this.verifiedUpTo = etcdRevision;
+    return false;
   }
 
   private applyEvents(events: ChangeEvent[]): void {
@@ -263,8 +313,9 @@ export class RuleIndexService implements LiveIndex {
     }
     const applied: ChangeEvent[] = [];
     const changes = this.decodeAll(events, 'watch', this.current, applied);
-    const revision = Math.max(...events.map((e) => e.modRevision));
+    const revision = events[events.length - 1].modRevision;
     this.swap(this.current.withChanges(changes, revision), 'etcd');
+    this.appliedRevision = revision;
     if (applied.length) this.events.emit('changes', applied);
     for (const change of changes) {
       this.metrics.ruleChangesApplied.inc({ kind: change.kind });
@@ -288,7 +339,7 @@ export class RuleIndexService implements LiveIndex {
   ): IndexChange[] {
     const changes: IndexChange[] = [];
     for (const entry of entries) {
-      const decoded = decodeEntry(entry.key, entry.value, entry.modRevision);
+      const decoded = safeDecode(entry);
       if (decoded.kind === 'ignored') continue;
       if (decoded.kind === 'change') {
         changes.push(decoded.change);
@@ -340,8 +391,12 @@ export class RuleIndexService implements LiveIndex {
     }
   }
 
+  private isSynced(): boolean {
+    return this.listed && this.watchConnected && this.etcdReachable;
+  }
+
   private updateSyncedGauge(): void {
-    this.metrics.etcdSynced.set(this.listed && this.watchConnected ? 1 : 0);
+    this.metrics.etcdSynced.set(this.isSynced() ? 1 : 0);
   }
 
   private scheduleSnapshot(): void {
@@ -361,6 +416,15 @@ export class RuleIndexService implements LiveIndex {
     } catch (error) {
       this.logger.error({ err: describe(error) }, 'rule snapshot could not be written');
     }
+  }
+}
+
+/** A value nobody validated (anyone with etcd access may write it) must never throw out of here. */
+function safeDecode(entry: ChangeEvent): DecodeResult {
+  try {
+    return decodeEntry(entry.key, entry.value, entry.modRevision);
+  } catch (error) {
+    return { kind: 'invalid', problems: [`value could not be decoded: ${describe(error)}`] };
   }
 }
 

@@ -1,5 +1,5 @@
 import { KEYS } from '../domain/keys';
-import { validationFailed } from '../domain/errors';
+import { DomainError, validationFailed } from '../domain/errors';
 import { TOKEN_PATTERN } from '../domain/scope';
 import type { Logger } from '../observability/logger';
 import { ChangeEvent, ConfigStore } from '../ports/config-store.port';
@@ -34,11 +34,6 @@ export interface WatchFilter {
 export interface WatchSink {
   send(event: WatchEvent): void;
   backlogged(): boolean;
-}
-
-export interface WatchHubOptions {
-  /** Changes kept for resumes (from_revision); older resumes get a resync snapshot. */
-  historySize: number;
 }
 
 interface Subscription {
@@ -82,18 +77,30 @@ export function matches(filter: WatchFilter, key: string): boolean {
   );
 }
 
+export interface WatchHubOptions {
+  /** Changes kept for resumes (from_revision); older resumes get a resync snapshot. */
+  historySize: number;
+  /** How long a resume from a revision this instance has not reached yet may wait for it. */
+  catchUpTimeoutMs: number;
+}
+
 /**
  * Fans the one etcd watch of this instance (held by RuleIndexService) out to any number of
  * watchers. A new watcher gets a snapshot of the current index, or the changes since its
- * `from_revision` from a bounded history; if etcd has compacted that revision, or it is older
- * than the history, a fresh snapshot flagged `resync`. Snapshot and subscription happen in one
+ * `from_revision` from a bounded history; when the history cannot prove it holds every change
+ * after that revision, a fresh snapshot flagged `resync`. Snapshot and subscription happen in one
  * synchronous step with the index, so nothing falls between them.
+ *
+ * The history is continuous from `historyFrom` because the feed behind the index never skips a
+ * revision; it starts only at a listing from etcd (a snapshot file proves nothing about what
+ * changed since it was written) and restarts at every relist.
  */
 export class WatchHub {
   private readonly subscriptions = new Set<Subscription>();
-  /** Applied changes since `historyFrom` (exclusive), oldest first. */
+  /** Applied changes after `historyFrom`, oldest first. */
   private history: ChangeEvent[] = [];
-  private historyFrom: number;
+  /** undefined until the first listing from etcd: no resume can be replayed before it. */
+  private historyFrom?: number;
 
   constructor(
     private readonly live: RuleIndexService,
@@ -102,7 +109,6 @@ export class WatchHub {
     private readonly logger: Logger,
     private readonly options: WatchHubOptions,
   ) {
-    this.historyFrom = live.index.revision;
     live.events.on('changes', (entries: ChangeEvent[]) => this.onChanges(entries));
     live.events.on('resync', (revision: number) => this.onResync(revision));
     breakers.events.on('transition', (t: BreakerTransitionEvent) => this.onBreaker(t));
@@ -132,41 +138,64 @@ export class WatchHub {
 
   /**
    * Starts a subscription: sends the snapshot or replay through `sink`, then every matching change.
-   * Returns the function that ends it.
+   * Returns the function that ends it (also called when `signal` aborts: the client went away).
+   * A `fromRevision` ahead of this instance waits for the index to get there; if it does not in
+   * time, the call fails: OUT_OF_RANGE when etcd has not reached it either, else UNAVAILABLE.
    */
   async subscribe(
     filter: WatchFilter,
     fromRevision: number,
     sink: WatchSink,
     onOverflow: () => void,
+    signal: AbortSignal,
   ): Promise<() => void> {
-    let resync = false;
-    if (fromRevision > 0 && fromRevision < this.live.index.revision) {
-      resync =
-        fromRevision < this.historyFrom ||
-        (await this.store.isCompacted(fromRevision).catch(() => false));
-    }
+    if (fromRevision > this.live.index.revision) await this.catchUp(fromRevision, signal);
+    if (signal.aborted) return () => undefined;
     // From here on synchronous: the index, the history and the live events cannot move in between.
+    const revision = this.live.index.revision;
+    const replay =
+      fromRevision > 0 && this.historyFrom !== undefined && fromRevision >= this.historyFrom;
+    const resync = fromRevision > 0 && !replay;
     const subscription: Subscription = { filter, sink, after: 0, onOverflow };
-    const send = (event: WatchEvent) => sink.send(event);
-    if (fromRevision > 0 && !resync) {
+    if (replay) {
       for (const entry of this.history) {
-        if (entry.modRevision > fromRevision && matches(filter, entry.key)) send(toEvent(entry));
+        if (entry.modRevision > fromRevision && matches(filter, entry.key))
+          sink.send(toEvent(entry));
       }
-      subscription.after = fromRevision;
-      send(this.endMarker(Math.max(fromRevision, this.live.index.revision), false));
+      subscription.after = Math.max(fromRevision, revision);
+      sink.send(this.endMarker(subscription.after, false));
     } else {
       for (const entry of this.live.snapshotEntries())
-        if (matches(filter, entry.key)) send(toEvent(entry, true, resync));
-      send(this.endMarker(this.live.index.revision, resync));
+        if (matches(filter, entry.key)) sink.send(toEvent(entry, true, resync));
+      subscription.after = revision;
+      sink.send(this.endMarker(revision, resync));
     }
     this.subscriptions.add(subscription);
     if (resync)
       this.logger.info(
-        { fromRevision, revision: this.live.index.revision },
-        'watcher resumed from a compacted or too old revision: resync snapshot',
+        { fromRevision, revision, historyFrom: this.historyFrom ?? null },
+        'watcher resumed from a revision the history cannot replay: resync snapshot',
       );
-    return () => this.subscriptions.delete(subscription);
+    const unsubscribe = () => this.subscriptions.delete(subscription);
+    signal.addEventListener('abort', unsubscribe, { once: true });
+    return unsubscribe;
+  }
+
+  private async catchUp(fromRevision: number, signal: AbortSignal): Promise<void> {
+    if (await this.live.waitForRevision(fromRevision, this.options.catchUpTimeoutMs)) return;
+    if (signal.aborted) return;
+    const have = this.live.index.revision;
+    const etcdRevision = await this.store.ping().catch(() => undefined);
+    if (etcdRevision !== undefined && etcdRevision < fromRevision) {
+      throw new DomainError(
+        'REVISION_AHEAD',
+        `from_revision ${fromRevision} is ahead of etcd (revision ${etcdRevision}); resume from a revision you received`,
+      );
+    }
+    throw new DomainError(
+      'NOT_CAUGHT_UP',
+      `this instance has applied revision ${have} and cannot replay from ${fromRevision} yet; retry or use another instance`,
+    );
   }
 
   private endMarker(revision: number, resync: boolean): WatchEvent {
@@ -182,11 +211,13 @@ export class WatchHub {
   }
 
   private onChanges(entries: ChangeEvent[]): void {
-    this.history.push(...entries);
-    const excess = this.history.length - this.options.historySize;
-    if (excess > 0) {
-      this.historyFrom = this.history[excess - 1].modRevision;
-      this.history.splice(0, excess);
+    if (this.historyFrom !== undefined) {
+      this.history.push(...entries);
+      const excess = this.history.length - this.options.historySize;
+      if (excess > 0) {
+        this.historyFrom = this.history[excess - 1].modRevision;
+        this.history.splice(0, excess);
+      }
     }
     for (const subscription of this.subscriptions) {
       const batch = entries.filter(

@@ -5,6 +5,7 @@ import { TestWatcher } from '../support/watch-client';
 import { outcomeClient } from '../support/outcome-client';
 import { Instance, bearer, migrateEtcd, startInstance } from '../support/app-instance';
 import { sleep } from '../support/ports';
+import { WatchHub } from '../../src/services/watch-hub.service';
 
 const rule = (department: string, extra: Record<string, unknown> = {}) => ({
   department,
@@ -40,6 +41,7 @@ describe('WatchRules stream (e2e, real etcd)', () => {
     await migrateEtcd(etcd.endpoint);
     rc = await startInstance(etcd.endpoint, redis.url, {
       WATCH_MAX_PENDING: '20',
+      WATCH_HISTORY: '50',
       ETCD_MAX_TXN_OPS: '500',
     });
     await create(rule('seed'));
@@ -107,18 +109,43 @@ describe('WatchRules stream (e2e, real etcd)', () => {
     expect(again.events.find((e) => e.type === 'SNAPSHOT_END')?.resync ?? false).toBe(false);
   });
 
-  it('answers a resume from a compacted revision with a fresh snapshot flagged resync', async () => {
+  it('replays a resume exactly from its history even when etcd has compacted that revision', async () => {
     const w = watch();
     await w.until('snapshot end', (x) => x.events.some((e) => e.type === 'SNAPSHOT_END'));
     const last = w.lastRevision;
     w.cancel();
-    await create(rule('after-compaction'));
+    const made = await create(rule('after-compaction'));
     await etcd.ctl('compact', String(await etcd.revision()));
+    const again = watch({ from_revision: last });
+    await again.until('replay end', (x) => x.events.some((e) => e.type === 'SNAPSHOT_END'));
+    const replayed = again.events.filter((e) => e.type === 'PUT');
+    expect(replayed.map((e) => [e.key, Number(e.revision), e.snapshot])).toEqual([
+      ['rules/after-compaction/2023/any', made, false],
+    ]);
+    expect(again.events.find((e) => e.type === 'SNAPSHOT_END')?.resync ?? false).toBe(false);
+  });
+
+  it('answers a resume older than its history with a fresh snapshot flagged resync', async () => {
+    const w = watch();
+    await w.until('snapshot end', (x) => x.events.some((e) => e.type === 'SNAPSHOT_END'));
+    const last = w.lastRevision;
+    w.cancel();
+    // One import of more rules than the history keeps (WATCH_HISTORY 50).
+    const rules = Array.from({ length: 60 }, (_, i) => rule(`bulk${i}`));
+    const imported = await rc
+      .http()
+      .post('/api/v1/import')
+      .set('Authorization', bearer('admin'))
+      .send({ rules });
+    expect(imported.status).toBe(200);
+    await create(rule('after-bulk'));
     const again = watch({ from_revision: last });
     await again.until('resync snapshot', (x) => x.events.some((e) => e.type === 'SNAPSHOT_END'));
     const items = again.events.filter((e) => e.type === 'PUT');
     expect(items.every((e) => e.snapshot && e.resync)).toBe(true);
-    expect(items.map((e) => e.key)).toContain('rules/after-compaction/2023/any');
+    expect(items.map((e) => e.key)).toEqual(
+      expect.arrayContaining(['rules/after-bulk/2023/any', 'rules/bulk59/2023/any']),
+    );
     expect(again.events.find((e) => e.type === 'SNAPSHOT_END')?.resync).toBe(true);
   });
 
@@ -201,5 +228,59 @@ describe('WatchRules stream (e2e, real etcd)', () => {
     expect(w.error?.details).toMatch(
       /^server shutting down; reconnect \(to another instance\) with from_revision=\d+$/,
     );
+  });
+
+  it('answers a from_revision ahead of etcd with OUT_OF_RANGE once it has waited for it', async () => {
+    const ahead = (await etcd.revision()) + 1000;
+    const w = watch({ from_revision: ahead });
+    await w.until('error', (x) => x.error !== undefined, 5000);
+    expect(w.error?.code).toBe(status.OUT_OF_RANGE);
+    expect(w.error?.details).toMatch(new RegExp(`^from_revision ${ahead} is ahead of etcd`));
+    expect(w.events).toEqual([]);
+  });
+
+  it('leaves no subscription behind when the client leaves before its resume is answered', async () => {
+    const hub = rc.app.get(WatchHub);
+    const before = hub.watchers;
+    // Waiting for a revision this instance has not reached.
+    const ahead = watch({ from_revision: (await etcd.revision()) + 1000 });
+    await sleep(200);
+    ahead.cancel();
+    // A resume from an older revision while etcd does not answer.
+    const older = (await etcd.revision()) - 1;
+    etcd.freeze();
+    try {
+      const stalled = watch({ from_revision: older });
+      await sleep(200);
+      stalled.cancel();
+    } finally {
+      etcd.thaw();
+    }
+    await sleep(2500); // past every wait
+    expect(hub.watchers).toBe(before);
+  });
+
+  it('a resume to an instance that started from its snapshot file (etcd down) gets a resync snapshot, not a silent end', async () => {
+    const w = watch();
+    await w.until('snapshot end', (x) => x.events.some((e) => e.type === 'SNAPSHOT_END'));
+    const last = w.lastRevision;
+    w.cancel();
+    await create(rule('before-outage'));
+    await sleep(500); // the snapshot file is written 200 ms after a change
+    await etcd.stop();
+    const fromSnapshot = await startInstance(etcd.endpoint, redis.url, {
+      SNAPSHOT_PATH: rc.config.snapshotPath,
+    });
+    try {
+      const again = watch({ from_revision: last }, fromSnapshot);
+      await again.until('snapshot end', (x) => x.events.some((e) => e.type === 'SNAPSHOT_END'));
+      const items = again.events.filter((e) => e.type === 'PUT');
+      expect(items.map((e) => e.key)).toContain('rules/before-outage/2023/any');
+      expect(items.every((e) => e.snapshot && e.resync)).toBe(true);
+      expect(again.events.find((e) => e.type === 'SNAPSHOT_END')?.resync).toBe(true);
+    } finally {
+      await fromSnapshot.close();
+      await etcd.resume();
+    }
   });
 });

@@ -79,6 +79,15 @@ export class EtcdServer {
     this.process = undefined;
   }
 
+  /** SIGSTOP: the process stops answering but keeps its connections (a stall, not a crash). */
+  freeze(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  thaw(): void {
+    this.process?.kill('SIGCONT');
+  }
+
   async destroy(): Promise<void> {
     await this.stop();
     rmSync(this.dataDir, { recursive: true, force: true });

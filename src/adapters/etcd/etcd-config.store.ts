@@ -11,14 +11,16 @@ import {
 } from 'etcd3';
 import { ConstantBackoff, ExponentialBackoff, handleWhen, noop, retry } from 'cockatiel';
 import { DomainError } from '../../domain/errors';
+import { EtcdChangeFeed } from './etcd-change-feed';
+import { startRegistration } from './etcd-registration';
 import {
-  ChangeEvent,
   ChangeFeed,
   ChangeFeedHandlers,
   CommitResult,
   ConfigStore,
   Expectation,
   ListOptions,
+  Registration,
   StoredEntry,
   Transaction,
 } from '../../ports/config-store.port';
@@ -54,15 +56,25 @@ function prefixEnd(prefix: Buffer): Buffer {
 /**
  * ConfigStore on etcd v3 through the `etcd3` client — the only place that knows it. Unary calls
  * carry a deadline so an etcd outage turns into a prompt STORE_UNAVAILABLE, never a hang;
- * watch streams carry none and resume by themselves (etcd3's watch manager).
+ * watch streams carry none and resume by themselves (etcd-change-feed.ts).
  */
 export class EtcdConfigStore extends ConfigStore {
   private readonly client: Etcd3;
 
   constructor(private readonly options: EtcdStoreOptions) {
     super();
+    this.client = this.newClient();
+  }
+
+  /**
+   * `ownConnection`: a client whose channels do not share grpc-js's global subchannel pool, so
+   * closing it drops its TCP connections and the next one is really new (a watch session found
+   * stalled must not come back on the same dead connection).
+   */
+  private newClient(ownConnection = false): Etcd3 {
+    const options = this.options;
     const timeout = options.requestTimeoutMs;
-    this.client = new Etcd3({
+    return new Etcd3({
       hosts: options.endpoints,
       dialTimeout: timeout,
       auth: options.username
@@ -71,7 +83,11 @@ export class EtcdConfigStore extends ConfigStore {
       defaultCallOptions: (context): CallOptions =>
         context.isStream ? {} : { deadline: Date.now() + timeout },
       // Keepalive detects half-dead connections; etcd refuses pings more often than every 5 s.
-      grpcOptions: { 'grpc.keepalive_time_ms': 10_000, 'grpc.keepalive_timeout_ms': 5_000 },
+      grpcOptions: {
+        'grpc.keepalive_time_ms': 10_000,
+        'grpc.keepalive_timeout_ms': 5_000,
+        ...(ownConnection ? { 'grpc.use_local_subchannel_pool': 1 } : {}),
+      },
       faultHandling: {
         // One retry moves to another member of a cluster; the per-host breaker of the default
         // policy would keep refusing calls for 5 s after etcd is back, so it is off.
@@ -196,67 +212,33 @@ export class EtcdConfigStore extends ConfigStore {
     }
   }
 
-  async watch(fromRevision: number, handlers: ChangeFeedHandlers): Promise<ChangeFeed> {
-    const watcher = await this.call('watch', () =>
-      this.client.watch().prefix(this.options.prefix).startRevision(String(fromRevision)).create(),
-    );
-    let lost = false;
-    watcher.on('data', (response) => {
-      if (response.events.length === 0) return;
-      const events: ChangeEvent[] = response.events.map((event) => ({
-        key: this.relative(event.kv.key),
-        value: event.type === 'Delete' ? null : event.kv.value.toString(),
-        modRevision: Number(event.kv.mod_revision),
-      }));
-      handlers.onChanges(events);
+  watch(fromRevision: number, handlers: ChangeFeedHandlers): ChangeFeed {
+    return new EtcdChangeFeed(fromRevision, handlers, {
+      prefix: this.options.prefix,
+      newClient: () => this.newClient(true),
+      onError: this.options.onError,
     });
-    watcher.on('connected', () => handlers.onConnectionChange(true));
-    watcher.on('disconnected', (error) => {
-      this.options.onError?.('watch', error);
-      handlers.onConnectionChange(false, error.message);
-    });
-    watcher.on('error', (error) => {
-      // Cancelled by etcd (typically: the revision it would resume from was compacted away).
-      this.options.onError?.('watch', error);
-      if (lost) return;
-      lost = true;
-      handlers.onLost(error.message);
-    });
-    return {
-      close: async () => {
-        lost = true;
-        await watcher.cancel().catch(() => undefined);
-      },
-    };
   }
 
-  async registerEphemeral(
-    key: string,
-    value: string,
-    ttlSeconds: number,
-  ): Promise<{ close(): Promise<void> }> {
-    let closed = false;
-    let lease = this.client.lease(ttlSeconds);
-    const register = async (): Promise<void> => {
-      await this.call('lease', () => lease.put(this.full(key)).value(value).exec());
-      lease.on('lost', (error) => {
-        // Expired during an outage: grant a new lease and write the key again once etcd answers.
-        this.options.onError?.('lease', error);
-        if (closed) return;
-        lease = this.client.lease(ttlSeconds);
-        const retry = (): void => {
-          if (!closed) register().catch(() => setTimeout(retry, 1000).unref());
-        };
-        retry();
-      });
-    };
-    await register();
-    return {
-      close: async () => {
-        closed = true;
-        await lease.revoke().catch(() => undefined);
-      },
-    };
+  async countWrittenAfter(revision: number): Promise<number> {
+    const start = this.full('');
+    // Not count_only: etcd counts the whole range before min_mod_revision filters the keys.
+    const response = await this.call('staleness-check', () =>
+      this.client.kv.range({
+        key: start,
+        range_end: prefixEnd(start),
+        min_mod_revision: revision + 1,
+        keys_only: true,
+      }),
+    );
+    return response.kvs.length;
+  }
+
+  registerEphemeral(key: string, value: string, ttlSeconds: number): Promise<Registration> {
+    return startRegistration(this.client, this.full(key), value, ttlSeconds, {
+      onError: (error) => this.options.onError?.('lease', error),
+      timeoutMs: this.options.requestTimeoutMs,
+    });
   }
 
   async isCompacted(revision: number): Promise<boolean> {

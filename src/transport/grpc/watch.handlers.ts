@@ -110,17 +110,16 @@ export function watchHandlers(
           status.RESOURCE_EXHAUSTED,
           `watcher too slow: more than ${options.maxPending} events were waiting; reconnect with from_revision=${sink.lastRevision} to resume`,
         );
-      hub.subscribe(filter, from, sink, overflow).then(
-        (unsubscribe) => {
-          call.on('cancelled', unsubscribe);
-          call.on('close', unsubscribe);
-          call.on('finish', unsubscribe);
-        },
-        (error: unknown) => {
-          const e = toServiceError(error);
-          sink.end(e.code ?? status.INTERNAL, e.details ?? 'watch failed');
-        },
-      );
+      // Listen for the client leaving before anything is awaited, so no subscription outlives it.
+      const gone = new AbortController();
+      const leave = () => gone.abort();
+      call.on('cancelled', leave);
+      call.on('close', leave);
+      call.on('finish', leave);
+      hub.subscribe(filter, from, sink, overflow, gone.signal).catch((error: unknown) => {
+        const e = toServiceError(error);
+        sink.end(e.code ?? status.INTERNAL, e.details ?? 'watch failed');
+      });
     },
   };
   return {

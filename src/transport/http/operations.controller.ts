@@ -1,7 +1,8 @@
-import { Controller, Get, Header, HttpException, HttpStatus } from '@nestjs/common';
+import { Controller, Get, Header, HttpException, HttpStatus, Query } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { MetricsService } from '../../observability/metrics.service';
 import { Readiness, ReadinessService } from '../../services/readiness.service';
+import { ReadinessQueryDto } from './dto/queries.dto';
 
 /** Liveness, readiness and Prometheus metrics; public, outside the versioned API. */
 @ApiExcludeController()
@@ -17,16 +18,22 @@ export class OperationsController {
     return { status: 'ok' };
   }
 
-  /** Ready when etcd is synced, Redis answers and the instance is not shutting down; 503 names what is not. */
+  /**
+   * 200 while this instance can answer decisions (rules loaded, not shutting down), with
+   * `degraded` naming each shared dependency in trouble; `?strict=true` also needs etcd synced and
+   * Redis reachable. 503 names what is missing.
+   */
   @Get('readyz')
-  ready(): Readiness & { status: 'ready' } {
+  ready(@Query() query: ReadinessQueryDto): Readiness & { status: 'ready' } {
     const readiness = this.readiness.status();
-    if (!readiness.ready) {
+    const strict = query.strict === 'true';
+    if (strict ? !readiness.strictReady : !readiness.ready) {
       throw new HttpException(
         {
           statusCode: 503,
           error: 'Service Unavailable',
-          message: readiness.problems,
+          message: strict ? [...readiness.problems, ...readiness.degraded] : readiness.problems,
+          status: 'not ready',
           ...readiness,
         },
         HttpStatus.SERVICE_UNAVAILABLE,

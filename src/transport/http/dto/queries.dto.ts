@@ -63,3 +63,10 @@ export class ImportQueryDto {
 export class WindowNameParamDto {
   @Matches(TOKEN_REGEX, { message: tokenMessage('name') }) name!: string;
 }
+
+export class ReadinessQueryDto {
+  /** true: 503 unless etcd is synced and Redis reachable too (for deploy gates). */
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'strict must be true or false' })
+  strict?: 'true' | 'false';
+}

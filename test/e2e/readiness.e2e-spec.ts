@@ -1,0 +1,123 @@
+import { EtcdServer } from '../support/etcd-server';
+import { RedisServer } from '../support/redis-server';
+import { Instance, bearer, migrateEtcd, startInstance } from '../support/app-instance';
+import { healthClient } from '../support/health-client';
+import { sleep, waitFor } from '../support/ports';
+
+/**
+ * Readiness (DESIGN §4): ready while rules are loaded and not shutting down; a shared dependency
+ * (etcd, Redis) in trouble only makes an instance degraded; `?strict=true` is for deploy gates.
+ */
+describe('readiness and gRPC health under etcd and Redis faults (e2e)', () => {
+  let etcd: EtcdServer;
+  let redis: RedisServer;
+  let rc: Instance;
+
+  const readyz = async (strict = false) => {
+    const res = await rc.http().get(strict ? '/readyz?strict=true' : '/readyz');
+    return { status: res.status, body: res.body as Record<string, unknown> };
+  };
+
+  beforeAll(async () => {
+    etcd = await EtcdServer.start();
+    redis = await RedisServer.start();
+    await migrateEtcd(etcd.endpoint);
+    rc = await startInstance(etcd.endpoint, redis.url, {
+      ETCD_REQUEST_TIMEOUT_MS: '500',
+      ETCD_WATCHDOG_MS: '300',
+    });
+  });
+  afterAll(async () => {
+    await rc.close();
+    await etcd.destroy();
+    await redis.stop();
+  });
+
+  it('is strictly ready when etcd and Redis are fine', async () => {
+    await waitFor('strictly ready', async () => (await readyz(true)).status === 200, 5000, 50);
+    expect((await readyz()).body).toMatchObject({ status: 'ready', degraded: [] });
+    expect((await rc.http().get('/readyz?strict=yes')).status).toBe(400);
+  });
+
+  it('after etcd stalled long enough to fail a probe, is synced again once etcd answers (no sticky 503)', async () => {
+    etcd.freeze();
+    await waitFor('degraded', async () => (await readyz(true)).status === 503, 5000, 50);
+    expect((await readyz()).status).toBe(200);
+    await sleep(1500);
+    etcd.thaw();
+    const write = await rc
+      .http()
+      .post('/api/v1/rules')
+      .set('Authorization', bearer('editor'))
+      .send({ department: 'cs', grade: '2023', window: 'any', limit: { qps: 5 } });
+    expect(write.status).toBe(201);
+    const written = Date.now();
+    await waitFor(
+      'strictly ready again',
+      async () => (await readyz(true)).status === 200,
+      5000,
+      50,
+    );
+    expect(Date.now() - written).toBeLessThan(2000);
+  });
+
+  it('stays ready and SERVING while Redis is down, says so in degraded and metrics, and is strict-ready again after', async () => {
+    const health = healthClient(rc.grpcPort);
+    try {
+      await redis.stop();
+      await waitFor('redis degraded', async () => (await readyz(true)).status === 503, 5000, 50);
+      const ready = await readyz();
+      expect(ready.status).toBe(200);
+      expect(ready.body.degraded).toEqual([expect.stringMatching(/^redis: unreachable/)]);
+      expect(await health.check()).toBe('SERVING');
+      const metrics = (await rc.http().get('/metrics')).text;
+      expect(metrics).toMatch(/^rulecenter_degraded\{dependency="redis"\} 1$/m);
+      expect(metrics).toMatch(/^rulecenter_ready 1$/m);
+      await redis.resume();
+      await waitFor('strictly ready', async () => (await readyz(true)).status === 200, 5000, 50);
+    } finally {
+      health.close();
+    }
+  });
+
+  it('stays ready and SERVING while etcd is down, deciding on the rules it has', async () => {
+    const health = healthClient(rc.grpcPort);
+    try {
+      await etcd.stop();
+      await waitFor('etcd degraded', async () => (await readyz(true)).status === 503, 5000, 50);
+      const ready = await readyz();
+      expect(ready.status).toBe(200);
+      expect(ready.body.degraded).toEqual([expect.stringMatching(/^etcd: not synced/)]);
+      expect(await health.check()).toBe('SERVING');
+      await etcd.resume();
+      await waitFor('strictly ready', async () => (await readyz(true)).status === 200, 15_000, 100);
+    } finally {
+      health.close();
+    }
+  });
+
+  it('is not ready (and NOT_SERVING) only when it has no rules at all: etcd down at start and no snapshot file', async () => {
+    await etcd.stop();
+    const lonely = await startInstance(etcd.endpoint, redis.url, {
+      ETCD_REQUEST_TIMEOUT_MS: '300',
+    });
+    const health = healthClient(lonely.grpcPort);
+    try {
+      const res = await lonely.http().get('/readyz');
+      expect(res.status).toBe(503);
+      expect(res.body.message).toEqual([expect.stringMatching(/^no rules loaded/)]);
+      expect(await health.check()).toBe('NOT_SERVING');
+      await etcd.resume();
+      await waitFor(
+        'ready',
+        async () => (await lonely.http().get('/readyz')).status === 200,
+        15_000,
+        100,
+      );
+      expect(await health.check()).toBe('SERVING');
+    } finally {
+      health.close();
+      await lonely.close();
+    }
+  });
+});
