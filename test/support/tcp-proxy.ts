@@ -21,13 +21,13 @@ export class TcpProxy {
   ) {}
 
   static async start(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
-    let proxy: TcpProxy | undefined;
-    const server = createServer((client) => proxy?.link(client, targetHost, targetPort));
+    const links: { proxy?: TcpProxy } = {};
+    const server = createServer((client) => links.proxy?.link(client, targetHost, targetPort));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const address = server.address();
     if (typeof address !== 'object' || !address) throw new Error('proxy has no port');
-    proxy = new TcpProxy(server, address.port);
-    return proxy;
+    links.proxy = new TcpProxy(server, address.port);
+    return links.proxy;
   }
 
   get endpoint(): string {
