@@ -3,7 +3,7 @@ import { DomainError, validationFailed } from '../domain/errors';
 import { KEYS } from '../domain/keys';
 import { RuleBody, RuleId, ruleKeyOf } from '../domain/rule';
 import { ANY_WINDOW, TimeWindowSpec } from '../domain/time-window';
-import { ConfigStore, StoredEntry, Write } from '../ports/config-store.port';
+import { ConfigStore, KeyGuard, StoredEntry, Write } from '../ports/config-store.port';
 import { encodeStored } from '../schema/stored-entry.codec';
 import { auditWrite } from './rule-admin.service';
 import { LiveIndex } from './rule-index.service';
@@ -172,8 +172,16 @@ export class RuleTransferService {
     if (dryRun || writes.length === 0) return report;
 
     writes.push(auditWrite({ actor, action: 'import', key: '(import)', before, after, at }, now));
+    const guards = this.guardsFor(writes, rules, windowEntries, ruleEntries);
+    if (guards.length + 2 > this.options.maxTxnOps) {
+      throw new DomainError(
+        'IMPORT_TOO_LARGE',
+        `this import must check ${guards.length} keys and windows in one etcd transaction; at most ${this.options.maxTxnOps - 2} fit (ETCD_MAX_TXN_OPS=${this.options.maxTxnOps}); split it`,
+      );
+    }
     const result = await this.store.commit({
-      guards: [],
+      guards,
+      // Nothing created or changed under the prefixes since the plan (unchanged entries included).
       unchangedPrefixes: [
         { prefix: KEYS.rulesPrefix, revision: currentRules.revision },
         { prefix: KEYS.windowsPrefix, revision: currentRules.revision },
@@ -188,6 +196,39 @@ export class RuleTransferService {
     }
     await this.live.waitForRevision(result.revision, this.options.writeVisibilityTimeoutMs);
     return { ...report, revision: result.revision };
+  }
+
+  /**
+   * A range compare cannot see a key deleted since the plan, so every written key is guarded on
+   * its own (unchanged revision, or still absent for a create) and so is every window a written
+   * rule references but the import does not write: a window deleted meanwhile fails the commit
+   * instead of leaving a rule that points at nothing.
+   */
+  private guardsFor(
+    writes: Write[],
+    rules: ImportedRule[],
+    windowEntries: Map<string, StoredEntry>,
+    ruleEntries: Map<string, StoredEntry>,
+  ): KeyGuard[] {
+    const written = new Set(writes.map((w) => w.key));
+    const guards: KeyGuard[] = [];
+    for (const key of written) {
+      if (key.startsWith(KEYS.auditPrefix)) continue;
+      const current = windowEntries.get(key) ?? ruleEntries.get(key);
+      guards.push({
+        key,
+        expect: current ? { kind: 'revision', revision: current.modRevision } : { kind: 'absent' },
+      });
+    }
+    const referenced = new Set(
+      rules.filter((r) => written.has(KEYS.rule(r))).map((r) => KEYS.window(r.window)),
+    );
+    for (const key of referenced) {
+      const current = windowEntries.get(key);
+      if (written.has(key) || !current || key === KEYS.window(ANY_WINDOW)) continue;
+      guards.push({ key, expect: { kind: 'revision', revision: current.modRevision } });
+    }
+    return guards;
   }
 
   private checkShape(windows: ImportedWindow[], rules: ImportedRule[]): void {
