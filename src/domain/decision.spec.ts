@@ -87,7 +87,7 @@ describe('decisionFromCount', () => {
     ).toMatchObject({ verdict: 'REJECT', reason: 'RATE_LIMITED', retryAfterMs: 120 });
   });
 
-  it('degrades non-core traffic and lets core traffic pass on the overdraft', () => {
+  it('degrades non-core traffic, lets core traffic pass on the overdraft and rejects it beyond (DESIGN §2)', () => {
     const degrade = rule({ onExceed: 'degrade', coreResources: ['enroll'] });
     expect(
       decisionFromCount(degrade, input({ resource: 'browse' }), count({ admitted: false }), 1),
@@ -96,9 +96,12 @@ describe('decisionFromCount', () => {
       decisionFromCount(degrade, input({ resource: 'enroll' }), count({ overLimit: true }), 1),
     ).toMatchObject({ verdict: 'ALLOW', reason: 'RATE_LIMITED' });
     expect(
-      decisionFromCount(degrade, input({ resource: 'enroll' }), count({ admitted: false }), 1)
-        .detail,
-    ).toBe('over the hard cap for core resources');
+      decisionFromCount(degrade, input({ resource: 'enroll' }), count({ admitted: false }), 1),
+    ).toMatchObject({
+      verdict: 'REJECT',
+      reason: 'RATE_LIMITED',
+      detail: 'over the hard cap for core resources',
+    });
   });
 
   it('always allows under shadow and says what would have happened', () => {

@@ -163,12 +163,15 @@ export function decisionFromCount(
     verdict = 'ALLOW';
     reason = 'RATE_LIMITED';
     detail = `over the limit; "${input.resource}" is a core resource and passes up to the hard cap`;
+  } else if (isCore(rule, input.resource)) {
+    // DESIGN §2: core resources pass up to the hard cap and are rejected beyond it.
+    verdict = 'REJECT';
+    reason = 'RATE_LIMITED';
+    detail = 'over the hard cap for core resources';
   } else if (rule.onExceed === 'degrade') {
     verdict = 'DEGRADE';
     reason = 'RATE_LIMITED';
-    detail = isCore(rule, input.resource)
-      ? 'over the hard cap for core resources'
-      : 'over the limit: serve the fallback';
+    detail = 'over the limit: serve the fallback';
   } else {
     verdict = 'REJECT';
     reason = 'RATE_LIMITED';

@@ -100,12 +100,23 @@ export function applyRuleDefaults(input: RuleBodyInput): RuleBody {
 export const windowBudget = (limit: RateLimit): number =>
   Math.floor((limit.qps * limit.windowMs) / 1000);
 
+/**
+ * The exact sliding log keeps one Redis entry per admission in the window, per scope (per student
+ * with `per: "client"`), so its budget is capped: 100,000 entries is about 10 MB of Redis per key.
+ */
+export const MAX_SLIDING_LOG_BUDGET = 100_000;
+
 /** Semantic checks the field-level DTO checks cannot express. */
 export function ruleBodyProblems(body: RuleBody): string[] {
   const problems: string[] = [];
   if (body.limit.algorithm === 'sliding_window' && windowBudget(body.limit) < 1) {
     problems.push(
       'limit.qps × limit.windowMs / 1000 must be at least 1 (a window must admit one request)',
+    );
+  }
+  if (body.limit.algorithm === 'sliding_window' && windowBudget(body.limit) > MAX_SLIDING_LOG_BUDGET) {
+    problems.push(
+      `limit.qps × limit.windowMs / 1000 is ${windowBudget(body.limit)}; the exact sliding_window keeps one Redis entry per admission and allows at most ${MAX_SLIDING_LOG_BUDGET} per window: lower qps or windowMs, or use algorithm "token_bucket" (constant memory per key)`,
     );
   }
   if (body.limit.algorithm === 'token_bucket' && body.limit.burst < 1) {

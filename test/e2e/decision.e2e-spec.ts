@@ -163,7 +163,7 @@ describe('gRPC DecisionService (e2e, real etcd and Redis, two instances)', () =>
     );
   });
 
-  it('degrades non-core resources past the limit and keeps core ones up to the hard cap', async () => {
+  it('degrades non-core resources past the limit, keeps core ones up to the hard cap and rejects them beyond it', async () => {
     await put(rule('dg', { limit: { qps: 2 }, onExceed: 'degrade', coreResources: ['enroll'] }));
     const seq = [];
     for (const resource of ['browse', 'browse', 'browse', 'enroll', 'enroll', 'enroll']) {
@@ -176,7 +176,7 @@ describe('gRPC DecisionService (e2e, real etcd and Redis, two instances)', () =>
       'DEGRADE/RATE_LIMITED',
       'ALLOW/RATE_LIMITED',
       'ALLOW/RATE_LIMITED',
-      'DEGRADE/RATE_LIMITED',
+      'REJECT/RATE_LIMITED',
     ]);
   });
 

@@ -1,3 +1,4 @@
+import Redis from 'ioredis';
 import { CountPlan } from '../../src/domain/decision';
 import { acceptanceBreaker } from '../support/fixtures';
 import { RedisCounterStore } from '../../src/adapters/redis/redis-counter.store';
@@ -135,4 +136,17 @@ describe('breaker scripts against a real Redis', () => {
     const more = await Promise.all(Array.from({ length: 5 }, () => b.consume(plan('r5/1/any'))));
     expect(more.filter((r) => !r.breaker.blocked)).toHaveLength(2);
   });
+
+  it('keeps the outcome stats bounded when reports skip buckets', async () => {
+    const sparse = { ...settings, statWindowMs: 100, minRequests: 1_000_000 }; // 10 ms buckets
+    for (let i = 0; i < 200; i++) {
+      await a.report('sparse/1/any', sparse, { total: 1, failures: 0, slow: 0 });
+      await sleep(3 + ((i * 7) % 23)); // gaps of 0 to 3 buckets
+    }
+    const raw = new Redis(redis.url);
+    const fields = await raw.hlen('rc:{sparse/1/any}:bs');
+    raw.disconnect();
+    expect(fields).toBeGreaterThan(0);
+    expect(fields).toBeLessThanOrEqual(33);
+  }, 20_000);
 });

@@ -169,6 +169,41 @@ describe('Redis counter scripts against a real Redis', () => {
       });
     });
 
+    it('answers a rejection in bounded time however large the budget (degrade surge, issue 11)', async () => {
+      // A budget of 10,000 filled twice over by core traffic: 20,000 entries in the log.
+      const scope = 'surge/1/any';
+      for (let chunk = 0; chunk < 20; chunk++) {
+        const calls = Array.from({ length: 1000 }, () =>
+          store.consume(sw(scope, 10_000, 40_000, { overdraft: 10_000 })),
+        );
+        expect((await Promise.all(calls)).every((r) => r.admitted)).toBe(true);
+      }
+      await raw.config('SET', 'slowlog-log-slower-than', '2000');
+      await raw.slowlog('RESET');
+      const rejected = [];
+      for (let i = 0; i < 20; i++) rejected.push(await store.consume(sw(scope, 10_000, 40_000)));
+      expect(rejected.every((r) => !r.admitted)).toBe(true);
+      // Every entry took one hit: the wait is until the entry at rank 10,000 leaves the window.
+      for (const r of rejected) {
+        expect(r.retryAfterMs).toBeGreaterThan(30_000);
+        expect(r.retryAfterMs).toBeLessThanOrEqual(40_000);
+      }
+      // Before the fix each such call walked 10,000 entries: ~10 ms of Redis time.
+      expect(await raw.slowlog('LEN')).toBe(0);
+      await raw.config('SET', 'slowlog-log-slower-than', '10000');
+    });
+
+    it('forgets a whole quiet window at once and counts afresh', async () => {
+      for (let i = 0; i < 5; i++) await store.consume(sw('quiet/1/any', 5, 100));
+      expect((await store.consume(sw('quiet/1/any', 5, 100))).admitted).toBe(false);
+      await sleep(120);
+      expect(await store.consume(sw('quiet/1/any', 5, 100))).toMatchObject({
+        admitted: true,
+        remaining: 4,
+      });
+      expect(await raw.zcard('rc:{quiet/1/any}:sw')).toBe(1);
+    });
+
     it('keeps every key of a decision in one hash slot and lets keys expire', async () => {
       await store.consume(sw('h/1/any|c:student-42', 5, 500));
       const keys = (await raw.keys('rc:*h/1/any*')).sort();
@@ -194,6 +229,15 @@ describe('Redis counter scripts against a real Redis', () => {
       while ((await store.consume(tb('t/1/any', 10, 100))).admitted) refilled++;
       expect(refilled).toBeGreaterThanOrEqual(4);
       expect(refilled).toBeLessThanOrEqual(8);
+    });
+
+    it('never moves its clock stamp back when the Redis clock steps back', async () => {
+      const key = 'rc:{clock/1/any}:tb';
+      const ahead = Date.now() + 60_000; // as if the last call ran on a clock a minute ahead
+      await raw.hset(key, 'tokens', '0', 'ts', String(ahead));
+      expect((await store.consume(tb('clock/1/any', 10, 100))).admitted).toBe(false);
+      // Had it stored the earlier time, the minute in between would be refilled once more later.
+      expect(Number(await raw.hget(key, 'ts'))).toBe(ahead);
     });
 
     it('lets a core resource overdraw the bucket by one burst, no further', async () => {

@@ -83,7 +83,15 @@ end
 redis.call('HINCRBY', KEYS[2], 't' .. n, total)
 if failed > 0 then redis.call('HINCRBY', KEYS[2], 'f' .. n, failed) end
 if slow > 0 then redis.call('HINCRBY', KEYS[2], 's' .. n, slow) end
-redis.call('HDEL', KEYS[2], 't' .. (n - 10), 'f' .. (n - 10), 's' .. (n - 10))
+-- Reports may skip buckets, so any bucket may go stale: past 10 buckets' worth of fields, drop
+-- every field older than the window (at most 33 fields are ever read here).
+if redis.call('HLEN', KEYS[2]) > 30 then
+  local stale = {}
+  for _, field in ipairs(redis.call('HKEYS', KEYS[2])) do
+    if tonumber(string.sub(field, 2)) <= n - 10 then stale[#stale + 1] = field end
+  end
+  if #stale > 0 then redis.call('HDEL', KEYS[2], unpack(stale)) end
+end
 redis.call('PEXPIRE', KEYS[2], ttl)
 
 local wt, wf, ws = window_sums(n)

@@ -4,7 +4,8 @@
 -- hits in the window so a call never sums the log. Rejected calls change nothing.
 --
 -- KEYS[1]  ZSET  admissions: member "<seq>:<hits>", score = admission time in ms
--- KEYS[2]  HASH  meta: n = hits inside the window, seq = last member sequence number
+-- KEYS[2]  HASH  meta: n = hits inside the window, seq = last member sequence number,
+--                last = time of the newest admission (ms)
 -- KEYS[3]  HASH  the rule's breaker (breaker-gate.lua)
 -- ARGV[1]  LIMIT     hits admitted per window (>= 1)
 -- ARGV[2]  WINDOW    window length in ms
@@ -30,10 +31,16 @@ local function hits_of(member)
 end
 
 -- Forget admissions at or before now - WINDOW: they are outside every interval that holds now.
-local meta = redis.call('HMGET', KEYS[2], 'n', 'seq')
+local meta = redis.call('HMGET', KEYS[2], 'n', 'seq', 'last')
 local n = tonumber(meta[1] or '0')
 local seq = tonumber(meta[2] or '0')
+local last = tonumber(meta[3])
 local trimmed = false
+if n > 0 and last ~= nil and last <= cutoff then
+  -- After a quiet spell every admission has expired: drop them all without reading them.
+  redis.call('DEL', KEYS[1])
+  n, trimmed = 0, true
+end
 if n > 0 then
   local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', cutoff)
   if #expired > 0 then
@@ -55,7 +62,7 @@ if admitted == 1 and hits > 0 then
   seq = seq + 1
   redis.call('ZADD', KEYS[1], now, seq .. ':' .. hits)
   n = n + hits
-  redis.call('HSET', KEYS[2], 'n', n, 'seq', seq)
+  redis.call('HSET', KEYS[2], 'n', n, 'seq', seq, 'last', now)
   local ttl = math.ceil(window) + 1000
   redis.call('PEXPIRE', KEYS[1], ttl)
   redis.call('PEXPIRE', KEYS[2], ttl)
@@ -64,32 +71,38 @@ elseif trimmed then
 end
 
 -- When could the same call pass? When the oldest admissions holding the excess have expired.
+-- Bounded work whatever the budget: every admission holds at least one hit, so once the first
+-- `need` admissions have left the window at least `need` hits have — the admission at rank
+-- need-1 bounds the wait (exact when each admission took one hit). A short excess is walked for
+-- the exact answer.
 local retry = 0
 if admitted == 0 then
   local need = n + hits - limit
   if hits > limit then
     retry = window
-  else
-    local acc, from = 0, 0
-    while acc < need and retry == 0 do
-      local entries = redis.call('ZRANGE', KEYS[1], from, from + 63, 'WITHSCORES')
-      if #entries == 0 then break end
-      for i = 1, #entries, 2 do
-        acc = acc + hits_of(entries[i])
-        if acc >= need then
-          retry = math.max(1, math.ceil(tonumber(entries[i + 1]) + window - now))
-          break
-        end
+  elseif need <= 64 then
+    local entries = redis.call('ZRANGE', KEYS[1], 0, need - 1, 'WITHSCORES')
+    local acc = 0
+    for i = 1, #entries, 2 do
+      acc = acc + hits_of(entries[i])
+      if acc >= need then
+        retry = math.max(1, math.ceil(tonumber(entries[i + 1]) + window - now))
+        break
       end
-      from = from + 64
     end
+  else
+    local bound = redis.call('ZRANGE', KEYS[1], need - 1, need - 1, 'WITHSCORES')
+    if #bound == 2 then retry = math.max(1, math.ceil(tonumber(bound[2]) + window - now)) end
   end
+  if retry == 0 then retry = math.ceil(window) end
 end
 
 -- The whole budget is back when the newest admission leaves the window: this one, if admitted.
 local reset = 0
 if admitted == 1 and hits > 0 then
   reset = math.ceil(window)
+elseif n > 0 and last ~= nil then
+  reset = math.max(0, math.ceil(last + window - now))
 elseif n > 0 then
   local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
   if #newest == 2 then reset = math.max(0, math.ceil(tonumber(newest[2]) + window - now)) end

@@ -28,7 +28,12 @@ local ts = tonumber(state[2])
 if tokens == nil or ts == nil then
   tokens, ts = capacity, now
 end
-if now > ts then tokens = math.min(capacity, tokens + (now - ts) * rate) end
+-- Time never runs backwards here: if the Redis clock stepped back, keep the later stamp, or the
+-- span between the two would be refilled twice once the clock caught up.
+if now > ts then
+  tokens = math.min(capacity, tokens + (now - ts) * rate)
+  ts = now
+end
 
 local admitted, over = 0, 0
 if tokens >= hits then
@@ -38,7 +43,7 @@ elseif overdraft > 0 and tokens - hits >= -overdraft then
 end
 if admitted == 1 then tokens = tokens - hits end
 
-redis.call('HSET', KEYS[1], 'tokens', tokens, 'ts', now)
+redis.call('HSET', KEYS[1], 'tokens', tokens, 'ts', ts)
 -- Once the bucket would be full again the key carries no information: let it expire.
 redis.call('PEXPIRE', KEYS[1], math.ceil((capacity + overdraft) / rate) + 1000)
 
