@@ -12,13 +12,22 @@ export class LocalLimiter {
     private readonly maxScopes = 100_000,
   ) {}
 
-  /** Takes `hits` from the scope's bucket refilled at `qps` up to `capacity`; true if admitted. */
-  tryTake(scope: string, qps: number, capacity: number, hits: number): boolean {
+  /**
+   * Takes `hits` from the scope's bucket refilled at `qps` up to `capacity`; true if admitted.
+   * A scope seen for the first time starts with `startTokens` (default: a full bucket).
+   */
+  tryTake(
+    scope: string,
+    qps: number,
+    capacity: number,
+    hits: number,
+    startTokens = capacity,
+  ): boolean {
     const now = this.now();
     let bucket = this.buckets.get(scope);
     if (!bucket) {
       if (this.buckets.size >= this.maxScopes) this.buckets.clear();
-      bucket = { tokens: capacity, at: now };
+      bucket = { tokens: Math.min(capacity, startTokens), at: now };
       this.buckets.set(scope, bucket);
     }
     bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.at) * qps) / 1000);
@@ -33,6 +42,11 @@ export class LocalLimiter {
     const bucket = this.buckets.get(scope);
     if (!bucket) return capacity >= hits;
     return Math.min(capacity, bucket.tokens + ((this.now() - bucket.at) * qps) / 1000) >= hits;
+  }
+
+  /** Forgets every scope (the shared counters are back and count again). */
+  clear(): void {
+    this.buckets.clear();
   }
 
   get size(): number {

@@ -2,6 +2,7 @@ import { DecideLimits, RawDecideRequest, parseDecideRequest } from '../domain/de
 import {
   circuitOpenDecision,
   CountPlan,
+  CountResult,
   DecideInput,
   Decision,
   decisionFromCount,
@@ -11,6 +12,7 @@ import {
 } from '../domain/decision';
 import { DomainError, validationFailed } from '../domain/errors';
 import { LocalLimiter } from '../domain/local-limiter';
+import { RecentAdmissions } from '../domain/recent-admissions';
 import { Rule, ruleKeyOf } from '../domain/rule';
 import { RuleIndex } from '../domain/rule-index';
 import { CounterStore } from '../ports/counter-store.port';
@@ -42,6 +44,11 @@ type Planned =
  * (DESIGN §5) and the in-process limiter enforces this instance's share for failMode "open".
  */
 export class DecisionService {
+  /** What this instance admitted per scope lately: where the local limiter starts from. */
+  private readonly recent = new RecentAdmissions();
+  /** Some decision fell back to the local limiter since the last one Redis answered. */
+  private storeFailing = false;
+
   constructor(
     private readonly rules: DecisionRules,
     private readonly counters: CounterStore,
@@ -61,7 +68,7 @@ export class DecisionService {
     else {
       try {
         const count = await this.counters.consume(planned.plan);
-        if (count.breaker.openedToHalf) this.breakers.noteHalfOpen(planned.plan.rule);
+        this.counted(planned, count);
         decision = decisionFromCount(planned.rule, planned.input, count, index.revision);
       } catch (error) {
         decision = this.withoutStore(planned, index.revision, error);
@@ -110,7 +117,7 @@ export class DecisionService {
       if (p.kind === 'done') return p.decision;
       const result = results[next++];
       if (result.status === 'rejected') return this.withoutStore(p, index.revision, result.reason);
-      if (result.value.breaker.openedToHalf) this.breakers.noteHalfOpen(p.plan.rule);
+      this.counted(p, result.value);
       return decisionFromCount(p.rule, p.input, result.value, index.revision);
     });
     const perDecision = (performance.now() - started) / decisions.length;
@@ -141,23 +148,41 @@ export class DecisionService {
     return { kind: 'counted', rule, input, plan: planCount(rule, input, override) };
   }
 
+  /** Redis answered: note what was admitted, and retire the local limiter after an outage. */
+  private counted(p: Extract<Planned, { kind: 'counted' }>, count: CountResult): void {
+    if (count.breaker.openedToHalf) this.breakers.noteHalfOpen(p.plan.rule);
+    if (this.storeFailing) {
+      this.storeFailing = false;
+      this.local.clear();
+    }
+    if (count.admitted && p.plan.hits > 0 && p.rule.failMode === 'open')
+      this.recent.record(p.plan.scope, p.plan.hits, localWindowMs(p.rule), this.now());
+  }
+
+  /**
+   * Redis did not answer. failMode "open": this instance's share of the limit, started from
+   * what is left of the share after what this instance admitted through Redis in the last window
+   * (a full share would let every instance admit it again on top of what Redis already had).
+   */
   private withoutStore(
     p: Extract<Planned, { kind: 'counted' }>,
     revision: number,
     error: unknown,
   ): Decision {
     if (!(error instanceof DomainError) || error.code !== 'STORE_UNAVAILABLE') throw error;
+    this.storeFailing = true;
     let admitted: boolean | undefined;
     if (p.rule.failMode === 'open') {
       const share = this.rules.instanceCount;
       const { qps, burst } = p.rule.limit;
-      admitted = this.local.tryTake(
-        p.plan.scope,
-        qps / share,
-        Math.max(1, burst / share),
-        p.input.hits,
-      );
+      const capacity = Math.max(1, burst / share);
+      const left = capacity - this.recent.admitted(p.plan.scope, this.now());
+      admitted = this.local.tryTake(p.plan.scope, qps / share, capacity, p.input.hits, left);
     }
     return storeUnavailableDecision(p.rule, admitted, revision);
   }
 }
+
+/** The span the local bucket of a rule refills in: where its recent admissions are counted. */
+const localWindowMs = (rule: Rule): number =>
+  Math.max(1, (1000 * rule.limit.burst) / rule.limit.qps);

@@ -304,6 +304,39 @@ describe('gRPC DecisionService (e2e, real etcd and Redis, two instances)', () =>
   });
 
   describe('Redis down (DESIGN §5)', () => {
+    it('does not admit the budget again when Redis goes away in the middle of a window (fail-open share)', async () => {
+      await put(rule('fx', { limit: { qps: 40, burst: 40 }, failMode: 'open' }));
+      await waitFor(
+        'both instances registered',
+        async () => /^rulecenter_instances_known 2$/m.test((await a.http().get('/metrics')).text),
+        5000,
+        100,
+      );
+      const burst = async (n: number) => {
+        const answers = await Promise.all(
+          Array.from({ length: n }, (_, i) =>
+            (i % 2 ? cb : ca).decide({ department: 'fx', grade: '2023' }),
+          ),
+        );
+        return answers.filter((r) => r.verdict === 'ALLOW').length;
+      };
+      const started = Date.now();
+      expect(await burst(40)).toBe(40); // the whole budget of this second, through Redis
+      await redis.stop();
+      const duringOutage = await burst(40);
+      expect(Date.now() - started).toBeLessThan(1000); // still the same window
+      // Each instance's share (20) was already used through Redis: before, each admitted 20 more.
+      expect(duringOutage).toBeLessThanOrEqual(4);
+      await redis.resume();
+      await waitFor(
+        'counting resumes',
+        async () =>
+          (await ca.decide({ department: 'fx', grade: '2023' })).reason !== 'STORE_UNAVAILABLE',
+        10_000,
+        50,
+      );
+    });
+
     it('answers per failMode within the timeout, enforces the local share when open, and resumes counting when Redis returns', async () => {
       await put(rule('fo', { limit: { qps: 4, burst: 4 }, failMode: 'open' }));
       await put(rule('fc', { limit: { qps: 4 }, failMode: 'closed' }));
