@@ -114,7 +114,10 @@ export function ruleBodyProblems(body: RuleBody): string[] {
       'limit.qps × limit.windowMs / 1000 must be at least 1 (a window must admit one request)',
     );
   }
-  if (body.limit.algorithm === 'sliding_window' && windowBudget(body.limit) > MAX_SLIDING_LOG_BUDGET) {
+  if (
+    body.limit.algorithm === 'sliding_window' &&
+    windowBudget(body.limit) > MAX_SLIDING_LOG_BUDGET
+  ) {
     problems.push(
       `limit.qps × limit.windowMs / 1000 is ${windowBudget(body.limit)}; the exact sliding_window keeps one Redis entry per admission and allows at most ${MAX_SLIDING_LOG_BUDGET} per window: lower qps or windowMs, or use algorithm "token_bucket" (constant memory per key)`,
     );

@@ -120,4 +120,23 @@ describe('readiness and gRPC health under etcd and Redis faults (e2e)', () => {
       await lonely.close();
     }
   });
+
+  it('ends health Watch streams at shutdown instead of waiting out the grace period', async () => {
+    const other = await startInstance(etcd.endpoint, redis.url, { SHUTDOWN_GRACE_MS: '10000' });
+    const health = healthClient(other.grpcPort);
+    const seen: string[] = [];
+    const stream = health.watch();
+    stream.on('data', (m: { status: string }) => seen.push(m.status));
+    const ended = new Promise((resolve) => {
+      stream.on('end', resolve);
+      stream.on('error', resolve);
+    });
+    await waitFor('SERVING', () => seen.includes('SERVING'), 5000, 20);
+    const started = Date.now();
+    await other.close();
+    await ended;
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(seen.at(-1)).toBe('NOT_SERVING');
+    health.close();
+  });
 });

@@ -104,4 +104,24 @@ describe('counting and breakers on a real 3-master Redis Cluster', () => {
     expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
     expect(results.filter((r) => r.status === 'fulfilled' && r.value.admitted)).toHaveLength(30);
   });
+
+  it('bounds a whole call by the timeout while the cluster is down (no redirect or retry loop past it)', async () => {
+    await cluster.kill(2);
+    await waitFor(
+      'cluster down',
+      async () => (await raw.cluster('INFO')).includes('cluster_state:fail'),
+      10_000,
+      100,
+    );
+    const timings = [];
+    for (let i = 0; i < 5; i++) {
+      const started = Date.now();
+      await expect(store.consume(plan(`down${i}/2023/any`))).rejects.toMatchObject({
+        code: 'STORE_UNAVAILABLE',
+      });
+      timings.push(Date.now() - started);
+    }
+    // timeoutMs is 1000 here; ioredis alone retries CLUSTERDOWN 16 times 100 ms apart.
+    expect(Math.max(...timings)).toBeLessThan(1000 + 50);
+  });
 });

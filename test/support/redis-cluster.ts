@@ -36,6 +36,9 @@ export class RedisClusterServer {
           '',
           '--appendonly',
           'no',
+          // Fail a dead master in 1 s, not 15 s, so a test can reach CLUSTERDOWN quickly.
+          '--cluster-node-timeout',
+          '1000',
           '--dir',
           cluster.dir,
         ],
@@ -77,6 +80,11 @@ export class RedisClusterServer {
 
   get nodes(): string[] {
     return this.ports.map((p) => `127.0.0.1:${p}`);
+  }
+
+  /** SIGKILLs one master (there are no replicas: its slots go down with it). */
+  async kill(index: number): Promise<void> {
+    await killChild(this.processes[index]);
   }
 
   async stop(): Promise<void> {

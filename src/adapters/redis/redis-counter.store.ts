@@ -75,7 +75,17 @@ export class RedisCounterStore extends CounterStore implements BreakerStore {
             const [host, port] = n.split(':');
             return { host, port: Number(port) };
           }),
-          { redisOptions: common, enableOfflineQueue: false, scripts, enableAutoPipelining: true },
+          {
+            redisOptions: common,
+            enableOfflineQueue: false,
+            scripts,
+            enableAutoPipelining: true,
+            // Fewer, quicker retries of MOVED/ASK/CLUSTERDOWN; the deadline below bounds the rest.
+            maxRedirections: 4,
+            retryDelayOnClusterDown: 50,
+            retryDelayOnTryAgain: 50,
+            retryDelayOnMoved: 0,
+          },
         )
       : new Redis(options.url, common);
     // Connection errors are reported per call; this only keeps them from being unhandled.
@@ -122,7 +132,7 @@ export class RedisCounterStore extends CounterStore implements BreakerStore {
 
   async consume(plan: CountPlan): Promise<CountResult> {
     try {
-      return toResult(await this.run(plan));
+      return toResult(await this.bounded(this.run(plan)));
     } catch (error) {
       throw this.unavailable('consume', error);
     }
@@ -139,18 +149,20 @@ export class RedisCounterStore extends CounterStore implements BreakerStore {
   ): Promise<BreakerReport> {
     const keys = this.keys(rule);
     try {
-      const [from, to, total, errorRate, slowRate] = await this.client.rcBreakerReport(
-        keys.breaker,
-        keys.stats,
-        settings.statWindowMs,
-        settings.minRequests,
-        settings.errorRateThreshold,
-        settings.slowCallRateThreshold,
-        settings.openMs,
-        settings.halfOpenMaxCalls,
-        outcomes.total,
-        outcomes.failures,
-        outcomes.slow,
+      const [from, to, total, errorRate, slowRate] = await this.bounded(
+        this.client.rcBreakerReport(
+          keys.breaker,
+          keys.stats,
+          settings.statWindowMs,
+          settings.minRequests,
+          settings.errorRateThreshold,
+          settings.slowCallRateThreshold,
+          settings.openMs,
+          settings.halfOpenMaxCalls,
+          outcomes.total,
+          outcomes.failures,
+          outcomes.slow,
+        ),
       );
       return {
         from: PHASE[from],
@@ -164,9 +176,33 @@ export class RedisCounterStore extends CounterStore implements BreakerStore {
     }
   }
 
+  /**
+   * A single Redis's commandTimeout bounds one command; in Cluster mode ioredis also retries
+   * redirects and CLUSTERDOWN, each attempt with its own timeout, so the whole call gets one.
+   */
+  private bounded<T>(call: Promise<T>): Promise<T> {
+    if (!this.options.clusterNodes.length) return call;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no answer within ${this.options.timeoutMs} ms`)),
+        this.options.timeoutMs,
+      );
+      call.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+  }
+
   async ping(): Promise<void> {
     try {
-      await this.client.ping();
+      await this.bounded(this.client.ping());
     } catch (error) {
       throw this.unavailable('ping', error);
     }

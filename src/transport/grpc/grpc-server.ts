@@ -14,6 +14,7 @@ import { healthHandlers } from './health.handlers';
 import { outcomeHandlers } from './outcome.handlers';
 import { loadService } from './proto';
 import { watchHandlers } from './watch.handlers';
+import { logUnexpectedErrors } from './grpc-error-log';
 
 export interface GrpcServerOptions {
   host: string;
@@ -47,6 +48,7 @@ export class GrpcServer {
   private readonly server: Server;
   private boundPort = 0;
   private readonly stopWatchers: () => void;
+  private readonly stopHealthWatchers: () => void;
 
   constructor(
     private readonly options: GrpcServerOptions,
@@ -61,29 +63,32 @@ export class GrpcServer {
       'grpc.http2.min_ping_interval_without_data_ms': 5_000,
     });
     const service = (file: string, name: string) => loadService(file, name).service;
-    const guard = (handlers: UntypedServiceImplementation) =>
-      requireCallerToken(handlers, options.callerToken);
+    const guard = (name: string, handlers: UntypedServiceImplementation) =>
+      requireCallerToken(logUnexpectedErrors(handlers, name, logger), options.callerToken);
     this.server.addService(
       service('rulecenter/v1/decision.proto', 'rulecenter.v1.DecisionService'),
-      guard({ ...decisionHandlers(services.decisions), ...outcomeHandlers(services.breakers) }),
+      guard('rulecenter.v1.DecisionService', {
+        ...decisionHandlers(services.decisions),
+        ...outcomeHandlers(services.breakers),
+      }),
     );
     const watch = watchHandlers(services.hub, { maxPending: options.watchMaxPending });
     this.stopWatchers = watch.stopAll;
     this.server.addService(
       service('rulecenter/v1/watch.proto', 'rulecenter.v1.RuleWatchService'),
-      guard(watch.handlers),
+      guard('rulecenter.v1.RuleWatchService', watch.handlers),
     );
+    const rls = 'envoy.service.ratelimit.v3.RateLimitService';
     this.server.addService(
-      service(
-        'envoy/service/ratelimit/v3/rls.proto',
-        'envoy.service.ratelimit.v3.RateLimitService',
-      ),
-      guard(envoyRlsHandlers(services.decisions, services.live, options.rls, options.limits)),
+      service('envoy/service/ratelimit/v3/rls.proto', rls),
+      guard(rls, envoyRlsHandlers(services.decisions, services.live, options.rls, options.limits)),
     );
     // Health stays open: load balancers and orchestrators probe without credentials.
+    const health = healthHandlers(services.readiness);
+    this.stopHealthWatchers = health.stopAll;
     this.server.addService(
       service('grpc/health/v1/health.proto', 'grpc.health.v1.Health'),
-      healthHandlers(services.readiness),
+      health.handlers,
     );
   }
 
@@ -124,6 +129,7 @@ export class GrpcServer {
   /** Ends watch streams (UNAVAILABLE), stops accepting calls and lets in-flight ones finish, for at most `graceMs`. */
   stop(graceMs: number): Promise<void> {
     this.stopWatchers();
+    this.stopHealthWatchers();
     return new Promise((resolve) => {
       const force = setTimeout(() => {
         this.server.forceShutdown();

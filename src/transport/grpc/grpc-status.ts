@@ -20,14 +20,21 @@ const CODES: Record<DomainErrorCode, status> = {
   SCHEMA_TOO_OLD: status.UNAVAILABLE,
 };
 
+/** Where an INTERNAL status keeps the error behind it, for the one log line (grpc-error-log.ts). */
+export const UNEXPECTED = Symbol('unexpected error');
+
+export type MappedError = Partial<ServiceError> & { [UNEXPECTED]?: unknown };
+
 /** The one place gRPC status codes are chosen. A bare error would reach clients as UNKNOWN. */
-export function toServiceError(error: unknown): Partial<ServiceError> {
+export function toServiceError(error: unknown): MappedError {
   if (error instanceof DomainError) {
     return { code: CODES[error.code], details: error.message, metadata: new Metadata() };
   }
-  return {
+  const mapped: MappedError = {
     code: status.INTERNAL,
     details: 'unexpected error; see the service log',
     metadata: new Metadata(),
   };
+  Object.defineProperty(mapped, UNEXPECTED, { value: error, enumerable: false });
+  return mapped;
 }

@@ -8,14 +8,38 @@ import {
 import { ReadinessService } from '../../services/readiness.service';
 
 type Status = 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN';
+type WatchCall = ServerWritableStream<{ service?: string }, { status: Status }>;
 const KNOWN = new Set(['', 'rulecenter.v1.DecisionService']);
 const WATCH_POLL_MS = 1000;
 
-/** grpc.health.v1.Health tied to the same readiness as /readyz. */
-export function healthHandlers(readiness: ReadinessService): UntypedServiceImplementation {
+/**
+ * grpc.health.v1.Health tied to the same readiness as /readyz. `Watch` streams share one poll
+ * timer and are ended by `stopAll` (shutdown) after a last NOT_SERVING, so they never hold the
+ * server open for its whole grace period.
+ */
+export function healthHandlers(readiness: ReadinessService): {
+  handlers: UntypedServiceImplementation;
+  stopAll(): void;
+} {
   const statusOf = (service: string): Status =>
     !KNOWN.has(service) ? 'SERVICE_UNKNOWN' : readiness.status().ready ? 'SERVING' : 'NOT_SERVING';
-  return {
+  const watchers = new Map<WatchCall, Status | undefined>();
+  let timer: NodeJS.Timeout | undefined;
+  const poll = () => {
+    for (const [call, last] of watchers) {
+      const now = statusOf(call.request.service ?? '');
+      if (now !== last) call.write({ status: now });
+      watchers.set(call, now);
+    }
+  };
+  const forget = (call: WatchCall) => {
+    watchers.delete(call);
+    if (watchers.size === 0) {
+      clearInterval(timer);
+      timer = undefined;
+    }
+  };
+  const handlers: UntypedServiceImplementation = {
     Check(
       call: ServerUnaryCall<{ service?: string }, { status: Status }>,
       callback: sendUnaryData<{ status: Status }>,
@@ -25,17 +49,23 @@ export function healthHandlers(readiness: ReadinessService): UntypedServiceImple
         callback({ code: status.NOT_FOUND, details: `unknown service "${call.request.service}"` });
       else callback(null, { status: s });
     },
-    Watch(call: ServerWritableStream<{ service?: string }, { status: Status }>) {
-      let last: Status | undefined;
-      const send = () => {
-        const s = statusOf(call.request.service ?? '');
-        if (s !== last) call.write({ status: s });
-        last = s;
-      };
-      send();
-      const timer = setInterval(send, WATCH_POLL_MS);
-      call.on('cancelled', () => clearInterval(timer));
-      call.on('close', () => clearInterval(timer));
+    Watch(call: WatchCall) {
+      watchers.set(call, undefined);
+      call.on('cancelled', () => forget(call));
+      call.on('close', () => forget(call));
+      poll();
+      timer ??= setInterval(poll, WATCH_POLL_MS);
+      timer.unref();
+    },
+  };
+  return {
+    handlers,
+    stopAll: () => {
+      for (const call of [...watchers.keys()]) {
+        forget(call);
+        call.write({ status: 'NOT_SERVING' });
+        call.end();
+      }
     },
   };
 }

@@ -37,23 +37,38 @@ export function outcomeHandlers(breakers: BreakerService): UntypedServiceImpleme
     ) {
       const total: ReportSummary = { accepted: 0, ignoredNoRule: 0, ignoredBreakerDisabled: 0 };
       let failed = false;
-      let chain = Promise.resolve();
+      let ended = false;
+      let inFlight = false;
+      const finish = () => {
+        if (ended && !inFlight && !failed) callback(null, toMessage(total));
+      };
+      // One batch at a time: the stream is paused while a batch is applied, so a fast sender is
+      // held back by HTTP/2 flow control instead of piling batches up in memory.
       call.on('data', (batch: { outcomes?: RawOutcome[] }) => {
-        // Batches are applied in order; the first bad one ends the call with its error.
-        chain = chain.then(async () => {
-          if (failed) return;
-          try {
-            const s = await breakers.report(batch.outcomes ?? []);
+        if (failed) return;
+        inFlight = true;
+        call.pause();
+        breakers.report(batch.outcomes ?? []).then(
+          (s) => {
             total.accepted += s.accepted;
             total.ignoredNoRule += s.ignoredNoRule;
             total.ignoredBreakerDisabled += s.ignoredBreakerDisabled;
-          } catch (error) {
+            inFlight = false;
+            call.resume();
+            finish();
+          },
+          (error: unknown) => {
+            // The first bad batch ends the call with its error.
             failed = true;
+            inFlight = false;
             callback(toServiceError(error));
-          }
-        });
+          },
+        );
       });
-      call.on('end', () => void chain.then(() => !failed && callback(null, toMessage(total))));
+      call.on('end', () => {
+        ended = true;
+        finish();
+      });
     },
   };
 }
