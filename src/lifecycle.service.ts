@@ -11,6 +11,7 @@ import { RootLogger } from './observability/root-logger';
 import { ConfigStore } from './ports/config-store.port';
 import { CounterStore } from './ports/counter-store.port';
 import { AuditService } from './services/audit.service';
+import { BreakerService } from './services/breaker.service';
 import { ReadinessService } from './services/readiness.service';
 import { RuleIndexService } from './services/rule-index.service';
 import { GrpcServer } from './transport/grpc/grpc-server';
@@ -40,12 +41,17 @@ export class LifecycleService
     private readonly counters: CounterStore,
     private readonly readiness: ReadinessService,
     private readonly grpc: GrpcServer,
+    private readonly breakers: BreakerService,
     root: RootLogger,
   ) {
     this.logger = root.child('lifecycle');
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    const prune = () => this.breakers.pruneStateSeries();
+    this.live.events.on('changes', prune);
+    this.live.events.on('resync', prune);
+    this.breakers.listenToPeers();
     await this.live.start();
     this.readiness.start();
     await this.grpc.start();

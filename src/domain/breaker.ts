@@ -20,6 +20,17 @@ export interface Transition {
   figures: { total: number; errorRate: number; slowRate: number };
 }
 
+/** Carried to watchers (WatchRules), peers and logs: one per breaker state change. */
+export interface BreakerTransitionEvent {
+  rule: string;
+  from: BreakerPhase;
+  to: BreakerPhase;
+  total: number;
+  errorRate: number;
+  slowRate: number;
+  at: string;
+}
+
 /** Stat buckets per statWindowMs: the window slides in steps of a tenth of it. */
 export const BREAKER_BUCKETS = 10;
 

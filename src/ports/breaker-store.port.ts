@@ -1,4 +1,4 @@
-import { BreakerPhase, OutcomeCounts } from '../domain/breaker';
+import { BreakerPhase, BreakerTransitionEvent, OutcomeCounts } from '../domain/breaker';
 import { BreakerSettings } from '../domain/rule';
 
 export interface BreakerReport {
@@ -21,4 +21,8 @@ export abstract class BreakerStore {
     settings: BreakerSettings,
     outcomes: OutcomeCounts,
   ): Promise<BreakerReport>;
+  /** Tells every other instance about a transition this one caused (at most once, best effort). */
+  abstract publishTransition(event: BreakerTransitionEvent): Promise<void>;
+  /** Starts listening for the transitions other instances publish. */
+  abstract onPeerTransition(listener: (event: BreakerTransitionEvent) => void): void;
 }

@@ -1,5 +1,10 @@
 import { EventEmitter } from 'node:events';
-import { BreakerMode, BreakerPhase, OutcomeCounts } from '../domain/breaker';
+import {
+  BreakerMode,
+  BreakerPhase,
+  BreakerTransitionEvent,
+  OutcomeCounts,
+} from '../domain/breaker';
 import { DomainError, validationFailed } from '../domain/errors';
 import { KEYS } from '../domain/keys';
 import { Rule, RuleId, ruleKeyOf } from '../domain/rule';
@@ -28,16 +33,7 @@ export interface ReportSummary {
   ignoredBreakerDisabled: number;
 }
 
-/** Carried to watchers (WatchRules) and logs: one per state change. */
-export interface BreakerTransitionEvent {
-  rule: string;
-  from: BreakerPhase;
-  to: BreakerPhase;
-  total: number;
-  errorRate: number;
-  slowRate: number;
-  at: string;
-}
+export type { BreakerTransitionEvent };
 
 export interface BreakerView {
   rule: string;
@@ -68,6 +64,8 @@ const STATE_VALUE: Record<BreakerPhase, number> = { CLOSED: 0, OPEN: 1, HALF_OPE
  */
 export class BreakerService {
   readonly events = new EventEmitter();
+  /** Rules with a breaker_state series, so deleted rules' series can be dropped. */
+  private readonly stateSeries = new Set<string>();
 
   constructor(
     private readonly live: LiveIndex,
@@ -212,7 +210,7 @@ export class BreakerService {
     try {
       const r = await this.breakers.report(key, rule.breaker, { total: 0, failures: 0, slow: 0 });
       const state = override ? (override.mode === 'open' ? 'OPEN' : 'CLOSED') : r.to;
-      this.metrics.breakerState.set({ rule: key }, STATE_VALUE[state]);
+      this.setState(key, state);
       return {
         ...base,
         state,
@@ -231,11 +229,46 @@ export class BreakerService {
     }
   }
 
+  /**
+   * Transitions other instances caused reach this instance's watchers too (Redis pub/sub, best
+   * effort: a notification lost while Redis is away is not replayed; the state itself is in Redis).
+   */
+  listenToPeers(): void {
+    this.breakers.onPeerTransition((event) => {
+      this.setState(event.rule, event.to);
+      this.logger.debug(event, `breaker ${event.rule} ${event.from} -> ${event.to} (on a peer)`);
+      this.events.emit('transition', event);
+    });
+  }
+
+  /** Drops the state series of rules that are gone or have no breaker any more. */
+  pruneStateSeries(): void {
+    const index = this.live.index;
+    for (const rule of this.stateSeries) {
+      if (index.rule(rule)?.breaker.enabled) continue;
+      this.metrics.breakerState.remove({ rule });
+      this.stateSeries.delete(rule);
+    }
+  }
+
+  private setState(rule: string, phase: BreakerPhase): void {
+    this.metrics.breakerState.set({ rule }, STATE_VALUE[phase]);
+    this.stateSeries.add(rule);
+  }
+
   private transition(event: BreakerTransitionEvent): void {
     this.metrics.breakerTransitions.inc({ from: event.from, to: event.to });
-    this.metrics.breakerState.set({ rule: event.rule }, STATE_VALUE[event.to]);
+    this.setState(event.rule, event.to);
     this.logger.warn(event, `breaker ${event.rule} ${event.from} -> ${event.to}`);
     this.events.emit('transition', event);
+    this.breakers
+      .publishTransition(event)
+      .catch((error: unknown) =>
+        this.logger.debug(
+          { err: String(error), rule: event.rule },
+          'breaker transition not published',
+        ),
+      );
   }
 
   private problems(raw: RawOutcome, path: string): string[] {

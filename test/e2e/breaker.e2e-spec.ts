@@ -6,6 +6,7 @@ import { OutcomeMessage, outcomeClient } from '../support/outcome-client';
 import { Instance, bearer, migrateEtcd, startInstance } from '../support/app-instance';
 import { acceptanceBreaker } from '../support/fixtures';
 import { sleep, waitFor } from '../support/ports';
+import { TestWatcher } from '../support/watch-client';
 
 const breaker = acceptanceBreaker(800, 3);
 const failures = (department: string, n: number): OutcomeMessage[] =>
@@ -248,6 +249,43 @@ describe('circuit breakers (e2e, two instances, real etcd and Redis)', () => {
       accepted: 2,
       ignored_no_rule: 1,
     });
+  });
+
+  it('carries a transition caused through A to watchers of B, and drops its state series with the rule', async () => {
+    await createRule('xw');
+    const onB = new TestWatcher(b.grpcPort, { department: 'xw' });
+    try {
+      await onB.until('snapshot end', (x) => x.events.some((e) => e.type === 'SNAPSHOT_END'));
+      await oa.report(failures('xw', 30));
+      await onB.until('breaker event on B', (x) => x.changes.some((e) => e.type === 'BREAKER'));
+      expect(onB.changes.find((e) => e.type === 'BREAKER')?.breaker).toMatchObject({
+        from: 'CLOSED',
+        to: 'OPEN',
+      });
+      const series = /^rulecenter_breaker_state\{rule="xw\/2023\/any"\} 1$/m;
+      expect((await a.http().get('/metrics')).text).toMatch(series);
+      expect((await b.http().get('/metrics')).text).toMatch(series);
+      const current = await a
+        .http()
+        .get('/api/v1/rules/xw/2023/any')
+        .set('Authorization', bearer('viewer'));
+      await a
+        .http()
+        .delete('/api/v1/rules/xw/2023/any')
+        .set('Authorization', bearer('editor'))
+        .set('If-Match', String(current.body.revision))
+        .expect(204);
+      for (const rc of [a, b])
+        await waitFor(
+          'series dropped',
+          async () =>
+            !/rulecenter_breaker_state\{rule="xw/.test((await rc.http().get('/metrics')).text),
+          5000,
+          50,
+        );
+    } finally {
+      onB.cancel();
+    }
   });
 
   describe('bad outcome reports: INVALID_ARGUMENT naming the field, nothing recorded', () => {

@@ -105,6 +105,43 @@ describe('counting and breakers on a real 3-master Redis Cluster', () => {
     expect(results.filter((r) => r.status === 'fulfilled' && r.value.admitted)).toHaveLength(30);
   });
 
+  it('tells breaker transitions to the other instances through the cluster, and not to the sender', async () => {
+    const peer = new RedisCounterStore({
+      url: '',
+      clusterNodes: cluster.nodes,
+      timeoutMs: 1000,
+      keyPrefix: 'rc:',
+    });
+    const heardByPeer: string[] = [];
+    const heardBySender: string[] = [];
+    peer.onPeerTransition((e) => heardByPeer.push(`${e.rule} ${e.from}->${e.to}`));
+    store.onPeerTransition((e) => heardBySender.push(e.rule));
+    try {
+      const event = {
+        rule: 'pub/2023/any',
+        from: 'CLOSED' as const,
+        to: 'OPEN' as const,
+        total: 20,
+        errorRate: 1,
+        slowRate: 0,
+        at: new Date().toISOString(),
+      };
+      await waitFor(
+        'a published transition heard by the peer',
+        async () => {
+          await store.publishTransition(event);
+          return heardByPeer.length > 0;
+        },
+        10_000,
+        200,
+      );
+      expect(heardByPeer[0]).toBe('pub/2023/any CLOSED->OPEN');
+      expect(heardBySender).toEqual([]);
+    } finally {
+      await peer.close();
+    }
+  });
+
   it('bounds a whole call by the timeout while the cluster is down (no redirect or retry loop past it)', async () => {
     await cluster.kill(2);
     await waitFor(

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Redis, { Cluster, Result } from 'ioredis';
-import { BreakerPhase, OutcomeCounts } from '../../domain/breaker';
+import Redis, { Cluster, ClusterOptions, RedisOptions, Result } from 'ioredis';
+import { BreakerPhase, BreakerTransitionEvent, OutcomeCounts } from '../../domain/breaker';
+import { RedisPeerChannel } from './redis-peer-channel';
 import { BreakerStateName, CountPlan, CountResult } from '../../domain/decision';
 import { DomainError } from '../../domain/errors';
 import { BreakerSettings } from '../../domain/rule';
@@ -51,6 +52,7 @@ const PHASE: BreakerPhase[] = ['CLOSED', 'OPEN', 'HALF_OPEN'];
  */
 export class RedisCounterStore extends CounterStore implements BreakerStore {
   private readonly client: Redis | Cluster;
+  private readonly peers: RedisPeerChannel;
 
   constructor(private readonly options: RedisCounterOptions) {
     super();
@@ -69,27 +71,52 @@ export class RedisCounterStore extends CounterStore implements BreakerStore {
       retryStrategy: (attempt: number) => Math.min(50 * attempt, 1000),
       scripts,
     };
-    this.client = options.clusterNodes.length
-      ? new Cluster(
-          options.clusterNodes.map((n) => {
-            const [host, port] = n.split(':');
-            return { host, port: Number(port) };
-          }),
-          {
-            redisOptions: common,
-            enableOfflineQueue: false,
-            scripts,
-            enableAutoPipelining: true,
-            // Fewer, quicker retries of MOVED/ASK/CLUSTERDOWN; the deadline below bounds the rest.
-            maxRedirections: 4,
-            retryDelayOnClusterDown: 50,
-            retryDelayOnTryAgain: 50,
-            retryDelayOnMoved: 0,
-          },
-        )
-      : new Redis(options.url, common);
+    this.client = this.connect(common, { scripts, enableAutoPipelining: true });
     // Connection errors are reported per call; this only keeps them from being unhandled.
     this.client.on('error', (error) => this.options.onError?.('connection', error));
+    const subscriberOptions = {
+      ...common,
+      enableOfflineQueue: true,
+      enableAutoPipelining: false,
+      autoResubscribe: false,
+    };
+    this.peers = new RedisPeerChannel(
+      this.client,
+      () => this.connect(subscriberOptions, { enableOfflineQueue: true }),
+      `${options.keyPrefix}breaker-transitions`,
+      (error) => this.options.onError?.('peer-channel', error),
+    );
+  }
+
+  private connect(
+    redisOptions: RedisOptions,
+    clusterOptions: Partial<ClusterOptions>,
+  ): Redis | Cluster {
+    if (!this.options.clusterNodes.length) return new Redis(this.options.url, redisOptions);
+    return new Cluster(
+      this.options.clusterNodes.map((n) => {
+        const [host, port] = n.split(':');
+        return { host, port: Number(port) };
+      }),
+      {
+        redisOptions,
+        enableOfflineQueue: false,
+        // Fewer, quicker retries of MOVED/ASK/CLUSTERDOWN; `bounded` caps the whole call.
+        maxRedirections: 4,
+        retryDelayOnClusterDown: 50,
+        retryDelayOnTryAgain: 50,
+        retryDelayOnMoved: 0,
+        ...clusterOptions,
+      },
+    );
+  }
+
+  publishTransition(event: BreakerTransitionEvent): Promise<void> {
+    return this.peers.publish(event);
+  }
+
+  onPeerTransition(listener: (event: BreakerTransitionEvent) => void): void {
+    this.peers.listen(listener);
   }
 
   private keys(rule: string, client = '') {
@@ -210,6 +237,7 @@ export class RedisCounterStore extends CounterStore implements BreakerStore {
 
   /** QUIT lets replies in flight arrive; if Redis is gone, drop the connection at once. */
   async close(): Promise<void> {
+    await this.peers.close();
     await this.client.quit().catch(() => this.client.disconnect());
   }
 
