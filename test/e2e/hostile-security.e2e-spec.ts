@@ -6,6 +6,8 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import request from 'supertest';
 import { EtcdConfigStore } from '../../src/adapters/etcd/etcd-config.store';
+import { createApp } from '../../src/app.factory';
+import { loadConfig } from '../../src/config/app-config';
 import { RootLogger } from '../../src/observability/root-logger';
 import { ReadinessService } from '../../src/services/readiness.service';
 import { migrate } from '../../src/services/schema-migrator';
@@ -427,6 +429,31 @@ describe('hostile (e2e): issue "Hostile input and overload", items 6–10', () =
         .key(pki.clientKey)
         .set('Authorization', bearer('viewer'));
       expect(withCert.status).toBe(200);
+    });
+
+    it('warns at boot when the etcd password would travel in clear text', async () => {
+      const lines: string[] = [];
+      const sink = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(chunk.toString());
+          done();
+        },
+      });
+      const config = loadConfig({
+        ETCD_ENDPOINTS: etcd.endpoint,
+        REDIS_URL: redis.url,
+        GRPC_HOST: '127.0.0.1',
+        ETCD_USERNAME: 'root',
+        ETCD_PASSWORD: 'etcd-password',
+      });
+      const app = await createApp(config, new RootLogger(pino({ level: 'info' }, sink)));
+      await app.close();
+      const warning = lines.map((l) => JSON.parse(l)).find((l) => l.component === 'config');
+      expect(warning).toMatchObject({
+        level: 40,
+        msg: 'ETCD_PASSWORD is sent to etcd in clear text over http:// endpoints; use https:// endpoints (and ETCD_CA_FILE)',
+      });
+      expect(lines.join('')).not.toContain('etcd-password');
     });
 
     it('talks to an etcd that speaks only TLS and wants a client certificate', async () => {
