@@ -203,69 +203,73 @@ class Environment {
 
 const INTEGER = /^-?\d+$/;
 
-function parseTokens(raw: string, problems: string[]): ApiToken[] {
-  const tokens: ApiToken[] = [];
+/**
+ * Parses a `name:middle:token,…` list (AUTH_TOKENS, GRPC_TOKENS): `build` turns the middle part
+ * into an entry or says what is wrong with it; every token must pass the strength check and be
+ * used once.
+ */
+function parseTokenList<T extends { name: string; token: string }>(
+  variable: string,
+  raw: string,
+  format: string,
+  problems: string[],
+  build: (name: string, middle: string, token: string) => T | string,
+): T[] {
+  const parsed: T[] = [];
   const entries = raw
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
   entries.forEach((entry, i) => {
-    const [name, role, ...rest] = entry.split(':');
+    const [name, middle = '', ...rest] = entry.split(':');
     const token = rest.join(':');
-    const where = `AUTH_TOKENS entry ${i + 1}`;
-    if (!name || !/^[A-Za-z0-9._@-]{1,64}$/.test(name))
-      problems.push(`${where}: name must be 1–64 of A-Z a-z 0-9 . _ @ - (format name:role:token)`);
-    else if (!ROLES.includes(role as Role))
-      problems.push(`${where} (${name}): role must be one of ${ROLES.join(', ')}`);
-    else {
-      const weakness = tokenWeakness(token);
-      if (weakness) problems.push(`${where} (${name}): ${weakness}; ${TOKEN_ADVICE}`);
-      else tokens.push({ name, role: role as Role, token });
+    const where = `${variable} entry ${i + 1}`;
+    if (!name || !/^[A-Za-z0-9._@-]{1,64}$/.test(name)) {
+      problems.push(`${where}: name must be 1–64 of A-Z a-z 0-9 . _ @ - (format ${format})`);
+      return;
     }
+    const result = build(name, middle, token);
+    const weakness = tokenWeakness(token);
+    if (typeof result === 'string') problems.push(`${where} (${name}): ${result}`);
+    else if (weakness) problems.push(`${where} (${name}): ${weakness}; ${TOKEN_ADVICE}`);
+    else parsed.push(result);
   });
   const seen = new Set<string>();
-  for (const t of tokens) {
-    if (seen.has(t.token)) problems.push(`AUTH_TOKENS: the token of ${t.name} is used twice`);
+  for (const t of parsed) {
+    if (seen.has(t.token)) problems.push(`${variable}: the token of ${t.name} is used twice`);
     seen.add(t.token);
   }
-  return tokens;
+  return parsed;
+}
+
+function parseTokens(raw: string, problems: string[]): ApiToken[] {
+  return parseTokenList('AUTH_TOKENS', raw, 'name:role:token', problems, (name, role, token) =>
+    ROLES.includes(role as Role)
+      ? { name, role: role as Role, token }
+      : `role must be one of ${ROLES.join(', ')}`,
+  );
 }
 
 function parseGrpcCallers(list: string, single: string, problems: string[]): GrpcCaller[] {
-  const callers: GrpcCaller[] = [];
-  if (single) {
-    const weakness = tokenWeakness(single);
-    if (weakness) problems.push(`GRPC_TOKEN: ${weakness}; ${TOKEN_ADVICE}`);
-    else callers.push({ name: 'GRPC_TOKEN', scopes: [...GRPC_SCOPES], token: single });
-  }
-  const entries = list
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  entries.forEach((entry, i) => {
-    const [name, scopeList, ...rest] = entry.split(':');
-    const token = rest.join(':');
-    const where = `GRPC_TOKENS entry ${i + 1}`;
-    const scopes = (scopeList ?? '').split('+');
-    const unknown = scopes.filter((s) => !GRPC_SCOPES.includes(s as GrpcScope));
-    const weakness = tokenWeakness(token);
-    if (!name || !/^[A-Za-z0-9._@-]{1,64}$/.test(name))
-      problems.push(
-        `${where}: name must be 1–64 of A-Z a-z 0-9 . _ @ - (format name:scope+scope:token)`,
-      );
-    else if (unknown.length)
-      problems.push(
-        `${where} (${name}): unknown scope ${unknown.map((s) => JSON.stringify(s)).join(', ')}; scopes are ${GRPC_SCOPES.join(', ')}, joined with +`,
-      );
-    else if (weakness) problems.push(`${where} (${name}): ${weakness}; ${TOKEN_ADVICE}`);
-    else callers.push({ name, scopes: [...new Set(scopes)] as GrpcScope[], token });
-  });
-  const seen = new Set<string>();
-  for (const c of callers) {
-    if (seen.has(c.token)) problems.push(`GRPC_TOKENS: the token of ${c.name} is used twice`);
-    seen.add(c.token);
-  }
-  return callers;
+  const callers = parseTokenList(
+    'GRPC_TOKENS',
+    list,
+    'name:scope+scope:token',
+    problems,
+    (name, scopeList, token): GrpcCaller | string => {
+      const scopes = scopeList.split('+');
+      const unknown = scopes.filter((s) => !GRPC_SCOPES.includes(s as GrpcScope));
+      if (unknown.length)
+        return `unknown scope ${unknown.map((s) => JSON.stringify(s)).join(', ')}; scopes are ${GRPC_SCOPES.join(', ')}, joined with +`;
+      return { name, scopes: [...new Set(scopes)] as GrpcScope[], token };
+    },
+  );
+  if (!single) return callers;
+  const weakness = tokenWeakness(single);
+  if (weakness) problems.push(`GRPC_TOKEN: ${weakness}; ${TOKEN_ADVICE}`);
+  const twin = callers.find((c) => c.token === single);
+  if (twin) problems.push(`GRPC_TOKEN: the same token is GRPC_TOKENS entry ${twin.name}`);
+  return [{ name: 'GRPC_TOKEN', scopes: [...GRPC_SCOPES], token: single }, ...callers];
 }
 
 const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
