@@ -96,6 +96,20 @@ const handshake = (port: number, ca: Buffer, options: Record<string, unknown>) =
     socket.once('error', () => resolve('refused'));
   });
 
+/** A root logger whose JSON lines the test can read. */
+function capturedLogs() {
+  const raw: string[] = [];
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      raw.push(chunk.toString());
+      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { root: new RootLogger(pino({ level: 'info' }, sink)), lines, text: () => raw.join('') };
+}
+
 describe('hostile (e2e): issue "Hostile input and overload", items 6–10', () => {
   let etcd: EtcdServer;
   let redis: RedisServer;
@@ -432,13 +446,7 @@ describe('hostile (e2e): issue "Hostile input and overload", items 6–10', () =
     });
 
     it('warns at boot when the etcd password would travel in clear text', async () => {
-      const lines: string[] = [];
-      const sink = new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          lines.push(chunk.toString());
-          done();
-        },
-      });
+      const { root, lines, text } = capturedLogs();
       const config = loadConfig({
         ETCD_ENDPOINTS: etcd.endpoint,
         REDIS_URL: redis.url,
@@ -446,14 +454,14 @@ describe('hostile (e2e): issue "Hostile input and overload", items 6–10', () =
         ETCD_USERNAME: 'root',
         ETCD_PASSWORD: 'etcd-password',
       });
-      const app = await createApp(config, new RootLogger(pino({ level: 'info' }, sink)));
+      const app = await createApp(config, root);
       await app.close();
-      const warning = lines.map((l) => JSON.parse(l)).find((l) => l.component === 'config');
+      const warning = lines.find((l) => l.component === 'config');
       expect(warning).toMatchObject({
         level: 40,
         msg: 'ETCD_PASSWORD is sent to etcd in clear text over http:// endpoints; use https:// endpoints (and ETCD_CA_FILE)',
       });
-      expect(lines.join('')).not.toContain('etcd-password');
+      expect(text()).not.toContain('etcd-password');
     });
 
     it('talks to an etcd that speaks only TLS and wants a client certificate', async () => {
@@ -560,22 +568,10 @@ describe('hostile (e2e): issue "Hostile input and overload", items 6–10', () =
 
   describe('9. a failing /readyz (no OPS_PORT: where it is today)', () => {
     let rc: Instance;
-    const lines: Record<string, unknown>[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString().split('\n').filter(Boolean))
-          lines.push(JSON.parse(line));
-        done();
-      },
-    });
+    const { root, lines } = capturedLogs();
 
     beforeAll(async () => {
-      rc = await startInstance(
-        etcd.endpoint,
-        redis.url,
-        {},
-        new RootLogger(pino({ level: 'info' }, sink)),
-      );
+      rc = await startInstance(etcd.endpoint, redis.url, {}, root);
     });
     afterAll(() => rc.close());
 
