@@ -19,6 +19,7 @@ COPY samples ./samples
 COPY proto ./proto
 RUN mkdir -p /var/lib/rule-center && chown node:node /var/lib/rule-center
 USER node
-EXPOSE 8080 9090
+# 8080 REST, 9090 gRPC, 9100 the ops listener when OPS_PORT=9100 (docker-compose.yml)
+EXPOSE 8080 9090 9100
 # `node dist/scripts/migrate.js` and `node dist/scripts/seed.js` run the one-shot jobs.
 CMD ["node", "dist/src/main.js"]

@@ -9,6 +9,7 @@ export function cliStore(config: AppConfig): EtcdConfigStore {
     requestTimeoutMs: Math.max(config.etcdRequestTimeoutMs, 5000),
     username: config.etcdUsername,
     password: config.etcdPassword,
+    tls: config.etcdTls,
   });
 }
 

@@ -1,10 +1,11 @@
-import { ServiceError, credentials } from '@grpc/grpc-js';
+import { Metadata, ServiceError, credentials } from '@grpc/grpc-js';
 import { loadService } from '../src/transport/grpc/proto';
 
 /**
  * `npm run decide -- --department cs --grade 2023 [--resource enroll] [--client-id s1] [--hits 1]
- * [--at 2026-12-29T09:00:00+08:00] [--target 127.0.0.1:9090] [--count 1]`: asks DecisionService
- * and prints each answer as JSON. The smallest example of a gateway-side client.
+ * [--at 2026-12-29T09:00:00+08:00] [--target 127.0.0.1:9090] [--count 1] [--token T]`: asks
+ * DecisionService and prints each answer as JSON. The smallest example of a gateway-side client.
+ * The caller token (a GRPC_TOKENS entry with scope decide) comes from --token or RC_GRPC_TOKEN.
  */
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -19,9 +20,12 @@ const client = new DecisionService(
   arg('target') ?? '127.0.0.1:9090',
   credentials.createInsecure(),
 ) as unknown as {
-  Decide(req: object, cb: (e: ServiceError | null, r: object) => void): void;
+  Decide(req: object, metadata: Metadata, cb: (e: ServiceError | null, r: object) => void): void;
   close(): void;
 };
+const metadata = new Metadata();
+const token = arg('token') ?? process.env.RC_GRPC_TOKEN;
+if (token) metadata.set('authorization', `Bearer ${token}`);
 const at = arg('at');
 const request = {
   department: arg('department'),
@@ -36,7 +40,7 @@ async function main(): Promise<void> {
   const count = Number(arg('count') ?? 1);
   for (let i = 0; i < count; i++) {
     const answer = await new Promise<object>((resolve, reject) =>
-      client.Decide(request, (e, r) => (e ? reject(e) : resolve(r))),
+      client.Decide(request, metadata, (e, r) => (e ? reject(e) : resolve(r))),
     );
     process.stdout.write(`${JSON.stringify(answer)}\n`);
   }

@@ -5,7 +5,7 @@ import { cliStore, fail } from './cli-store';
 
 /** `npm run migrate`: applies pending etcd layout migrations (see migrations/). */
 async function main(): Promise<void> {
-  const store = cliStore(loadConfig(process.env));
+  const store = cliStore(loadConfig(process.env, { serving: false }));
   try {
     const { from, to } = await migrate(store, 'migrate');
     process.stdout.write(

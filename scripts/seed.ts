@@ -14,7 +14,7 @@ import { cliStore, fail } from './cli-store';
  */
 async function main(): Promise<void> {
   const file = process.argv[2] ?? 'samples/rules.json';
-  const config = loadConfig(process.env);
+  const config = loadConfig(process.env, { serving: false });
   const parsed = validatePlain(ImportDocumentDto, JSON.parse(readFileSync(file, 'utf8')));
   if (!parsed.ok) throw new Error(`${file}:\n  ${parsed.problems.join('\n  ')}`);
   const windows = (parsed.value.windows ?? []).map((w, i) => ({

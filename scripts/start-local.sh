@@ -18,14 +18,36 @@ if [ -z "${ETCD_ENDPOINTS:-}" ]; then
 fi
 start_redis_if_down "$REDIS_PORT" "$RUN_DIR/redis"
 
-# Development tokens, only when none are configured. Never use these outside a laptop.
-export AUTH_TOKENS=${AUTH_TOKENS:-admin:admin:dev-admin-token,editor:editor:dev-editor-token,viewer:viewer:dev-viewer-token}
+# Admin tokens, only when none are configured: random ones made once for this checkout and kept
+# in $RUN_DIR/tokens.env (readable by this user only), so they survive restarts.
+TOKENS_FILE="$RUN_DIR/tokens.env"
+local_tokens=""
+if [ -z "${AUTH_TOKENS:-}" ]; then
+  local_tokens=1
+  if [ ! -s "$TOKENS_FILE" ]; then
+    mkdir -p "$RUN_DIR"
+    random_token() { node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))'; }
+    (umask 077; printf 'AUTH_TOKENS=admin:admin:%s,editor:editor:%s,viewer:viewer:%s\n' \
+      "$(random_token)" "$(random_token)" "$(random_token)" >"$TOKENS_FILE")
+    log "made new admin tokens in $TOKENS_FILE"
+  fi
+  set -a; . "$TOKENS_FILE"; set +a
+fi
+# A laptop default: listen on loopback only (gRPC on loopback needs no caller token).
+export HTTP_HOST=${HTTP_HOST:-127.0.0.1}
+export GRPC_HOST=${GRPC_HOST:-127.0.0.1}
 export SNAPSHOT_PATH=${SNAPSHOT_PATH:-$RUN_DIR/rules-snapshot.json}
 
 log "building"
 npx nest build >/dev/null
 node dist/scripts/migrate.js
 node dist/scripts/seed.js samples/rules.json
-log "REST on http://127.0.0.1:${HTTP_PORT:-8080}  (OpenAPI UI: /api/docs; try: curl -H 'Authorization: Bearer dev-viewer-token' localhost:${HTTP_PORT:-8080}/api/v1/rules)"
+log "REST on http://$HTTP_HOST:${HTTP_PORT:-8080}, gRPC on $GRPC_HOST:${GRPC_PORT:-9090} (OpenAPI UI: /api/docs)"
+if [ -n "$local_tokens" ]; then
+  log "admin tokens of this checkout (name:role:token, from $TOKENS_FILE):"
+  printf '%s\n' "$AUTH_TOKENS" | tr ',' '\n' | sed 's/^/[rule-center]   /' >&2
+  viewer_token=$(printf '%s\n' "$AUTH_TOKENS" | tr ',' '\n' | awk -F: '$2 == "viewer" { print $3; exit }')
+  log "try: curl -H 'Authorization: Bearer $viewer_token' $HTTP_HOST:${HTTP_PORT:-8080}/api/v1/rules"
+fi
 log "stop etcd and Redis later with: bash scripts/stop-local.sh"
 exec node dist/src/main.js

@@ -16,6 +16,8 @@ log "lint"
 npx eslint --max-warnings 0 .
 log "layering (dependency-cruiser)"
 npx depcruise --config .dependency-cruiser.js src migrations
+log "supply chain (lockfile policy; offline, see README Security)"
+npx ts-node --transpile-only scripts/supply-chain.ts
 log "tests"
 mkdir -p .run
 status=0

@@ -1,10 +1,11 @@
-import { ServiceError, credentials } from '@grpc/grpc-js';
+import { Metadata, ServiceError, credentials } from '@grpc/grpc-js';
 import { loadService } from '../src/transport/grpc/proto';
 
 /**
  * `npm run watch-rules -- [--department cs] [--grade 2023] [--window fall] [--from-revision N]
- * [--target 127.0.0.1:9090]`: prints every rule event as one JSON line as it arrives. On exit it
- * says which --from-revision resumes where it stopped. The simplest example of a watcher.
+ * [--target 127.0.0.1:9090] [--token T]`: prints every rule event as one JSON line as it arrives.
+ * On exit it says which --from-revision resumes where it stopped. The simplest example of a
+ * watcher. The caller token (scope watch) comes from --token or RC_GRPC_TOKEN.
  */
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -19,15 +20,23 @@ const client = new RuleWatchService(
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 10_000,
   },
-) as unknown as { WatchRules(req: object): NodeJS.EventEmitter & { cancel(): void } };
+) as unknown as {
+  WatchRules(req: object, metadata: Metadata): NodeJS.EventEmitter & { cancel(): void };
+};
+const metadata = new Metadata();
+const token = arg('token') ?? process.env.RC_GRPC_TOKEN;
+if (token) metadata.set('authorization', `Bearer ${token}`);
 
 let last = Number(arg('from-revision') ?? 0);
-const call = client.WatchRules({
-  department: arg('department'),
-  grade: arg('grade'),
-  window: arg('window'),
-  from_revision: last,
-});
+const call = client.WatchRules(
+  {
+    department: arg('department'),
+    grade: arg('grade'),
+    window: arg('window'),
+    from_revision: last,
+  },
+  metadata,
+);
 call.on('data', (event: { type: string; revision?: number }) => {
   if (event.type !== 'BREAKER' && event.revision) last = Math.max(last, Number(event.revision));
   process.stdout.write(`${JSON.stringify(event)}\n`);

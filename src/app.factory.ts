@@ -10,6 +10,9 @@ import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { createRootLogger } from './observability/logger';
 import { RootLogger } from './observability/root-logger';
+import { splitOpsTraffic } from './transport/http/ops-listener';
+import { securityHeaders } from './transport/http/security-headers';
+import { TLS_SERVER_POLICY } from './transport/tls-policy';
 
 /**
  * Requests Node's HTTP parser refuses before Express sees them (headers over 16 KiB, broken
@@ -43,9 +46,21 @@ export async function createApp(
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, root), {
     bodyParser: false,
     bufferLogs: true,
-    httpsOptions: config.tls && { cert: config.tls.cert, key: config.tls.key },
+    httpsOptions: config.tls && {
+      ...TLS_SERVER_POLICY,
+      cert: config.tls.cert,
+      key: config.tls.key,
+      // HTTP_CLIENT_CA_FILE: REST callers must present a certificate it signed.
+      ca: config.tls.httpClientCa,
+      requestCert: config.tls.httpClientCa !== undefined,
+      rejectUnauthorized: true,
+    },
   });
   app.useLogger(new NestPinoLogger(root.child('nest')));
+  const configLog = root.child('config');
+  for (const warning of config.warnings) configLog.warn(warning);
+  app.use(securityHeaders(config.tls !== undefined));
+  if (config.ops) app.use(splitOpsTraffic());
   // One JSON line per REST request (health and metrics scrapes excepted), with a request id.
   app.use(
     pinoHttp({
@@ -57,6 +72,8 @@ export async function createApp(
   // Our ETags are etcd revisions (set by the handlers); Express's body hashes would mislead.
   app.set('etag', false);
   app.disable('x-powered-by');
+  // TRUST_PROXY: whose X-Forwarded-For to believe for the client address (false: nobody's).
+  app.set('trust proxy', config.trustProxy);
   app.enableShutdownHooks();
   answerParserErrorsAsJson(app.getHttpServer() as Server);
   const openApi = new DocumentBuilder()

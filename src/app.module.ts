@@ -1,5 +1,5 @@
 import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { EtcdConfigStore } from './adapters/etcd/etcd-config.store';
 import { FileSnapshotStore } from './adapters/file/file-snapshot.store';
 import { AppConfig } from './config/app-config';
@@ -27,6 +27,8 @@ import { AdminController } from './transport/http/admin.controller';
 import { AuthGuard } from './transport/http/auth.guard';
 import { HttpExceptionFilter } from './transport/http/domain-exception.filter';
 import { OperationsController } from './transport/http/operations.controller';
+import { OpsListener } from './transport/http/ops-listener';
+import { ReadinessLogInterceptor } from './transport/http/readiness-log';
 import { RulesController } from './transport/http/rules.controller';
 import { WindowsController } from './transport/http/windows.controller';
 
@@ -57,6 +59,7 @@ export class AppModule {
               requestTimeoutMs: config.etcdRequestTimeoutMs,
               username: config.etcdUsername,
               password: config.etcdPassword,
+              tls: config.etcdTls,
               onError: (operation) => metrics.etcdErrors.inc({ operation }),
             }),
         },
@@ -183,7 +186,7 @@ export class AppModule {
                 maxMessageBytes: config.bodyLimitBytes,
                 watchMaxPending: config.watchMaxPending,
                 rls: config.rls,
-                callerToken: config.grpcToken,
+                callers: config.grpcCallers,
                 tls: config.tls,
                 limits: {
                   maxHits: config.maxHits,
@@ -196,7 +199,9 @@ export class AppModule {
             ),
         },
         LifecycleService,
+        OpsListener,
         { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_INTERCEPTOR, useClass: ReadinessLogInterceptor },
         { provide: APP_FILTER, useFactory: () => new HttpExceptionFilter(root.child('http')) },
         {
           provide: APP_PIPE,

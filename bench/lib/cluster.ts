@@ -10,7 +10,8 @@ import { freePort } from '../../test/support/ports';
 import { migrateEtcd } from '../../test/support/app-instance';
 import { spawnInstance } from '../../test/support/process-instance';
 
-export const ADMIN = 'bench-admin-token';
+/** A benchmark-only secret, strong enough for the boot-time token check. */
+export const ADMIN = 'bench-admin-token-5e0c8a1f9b3d7e2a4c6f8b0d1e3a5c7f';
 
 export interface RuleCenterProcess {
   httpPort: number;

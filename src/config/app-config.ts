@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { isIP, isIPv4 } from 'node:net';
 import { hostname } from 'node:os';
 import { version } from '../../package.json';
 import { plainToInstance } from 'class-transformer';
@@ -14,6 +15,7 @@ import {
   MinLength,
   validateSync,
 } from 'class-validator';
+import { TOKEN_ADVICE, tokenWeakness } from './token-strength';
 
 const DESCRIPTOR_KEY = /^[A-Za-z0-9_.:-]{1,64}$/;
 const keyMessage = (v: string) => `${v} must be 1–64 of A-Z a-z 0-9 _ . : -`;
@@ -22,6 +24,16 @@ const headerMessage = (v: string) => `${v} must be a lower-case HTTP header name
 
 export type Role = 'viewer' | 'editor' | 'admin';
 export const ROLES: readonly Role[] = ['viewer', 'editor', 'admin'];
+
+/** What a gRPC caller may do: DecisionService Decide/DecideBatch and Envoy's ShouldRateLimit; ReportOutcomes/StreamOutcomes; WatchRules. */
+export type GrpcScope = 'decide' | 'report' | 'watch';
+export const GRPC_SCOPES: readonly GrpcScope[] = ['decide', 'report', 'watch'];
+
+export interface GrpcCaller {
+  name: string;
+  scopes: GrpcScope[];
+  token: string;
+}
 
 export interface ApiToken {
   /** Goes into audit records as the actor. */
@@ -69,12 +81,27 @@ export class AppConfig {
   maxOutcomes!: number;
   watchHistory!: number;
   watchMaxPending!: number;
-  /** Shared token gRPC callers must send; undefined = no caller check. */
-  grpcToken?: string;
-  /** Failed admin logins allowed per client IP per minute before 429. */
+  /** gRPC callers and their scopes (GRPC_TOKENS, plus GRPC_TOKEN with every scope); empty = no caller check. */
+  grpcCallers!: GrpcCaller[];
+  /** GRPC_ALLOW_INSECURE: serve gRPC beyond loopback with no caller credentials (labs only). */
+  grpcAllowInsecure!: boolean;
+  /** Failed admin logins allowed per client address group per minute before 429. */
   authFailuresPerMinute!: number;
-  /** TLS for REST and gRPC (PEM contents); clientCa makes gRPC require client certificates (mTLS). */
-  tls?: { cert: Buffer; key: Buffer; clientCa?: Buffer };
+  /** Address groups the failed-login limiter remembers (LRU beyond it). */
+  authFailureMaxTracked!: number;
+  /** Express "trust proxy": false, a hop count, or the proxies' addresses / CIDRs. */
+  trustProxy!: false | number | string[];
+  /**
+   * TLS for REST and gRPC (PEM contents); clientCa makes gRPC require client certificates (mTLS),
+   * httpClientCa does the same for REST.
+   */
+  tls?: { cert: Buffer; key: Buffer; clientCa?: Buffer; httpClientCa?: Buffer };
+  /** TLS to etcd (https:// endpoints): CA to trust, and an optional client certificate. */
+  etcdTls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
+  /** When set, /healthz, /readyz, /metrics and /api/docs are served only on this listener. */
+  ops?: { host: string; port: number };
+  /** Accepted but risky settings, logged once at boot. */
+  warnings!: string[];
   /** Envoy rate limit service (ShouldRateLimit) mapping. */
   rls!: {
     domain: string;
@@ -154,39 +181,133 @@ class Environment {
     'x-rulecenter-circuit';
   @IsIn(['true', 'false']) RLS_RATELIMIT_HEADERS = 'false';
   @IsString() GRPC_TOKEN = '';
+  @IsString() GRPC_TOKENS = '';
+  @IsIn(['true', 'false']) GRPC_ALLOW_INSECURE = 'false';
   @IsInt() @Min(1) @Max(100_000) AUTH_FAILURES_PER_MINUTE = 20;
+  @IsInt() @Min(10) @Max(1_000_000) AUTH_FAILURE_MAX_TRACKED = 10_000;
+  @IsString() TRUST_PROXY = '';
   @IsString() TLS_CERT_FILE = '';
   @IsString() TLS_KEY_FILE = '';
   @IsString() GRPC_CLIENT_CA_FILE = '';
+  @IsString() HTTP_CLIENT_CA_FILE = '';
+  @IsString() ETCD_CA_FILE = '';
+  @IsString() ETCD_CERT_FILE = '';
+  @IsString() ETCD_KEY_FILE = '';
+  @IsString() @MinLength(1) OPS_HOST = '127.0.0.1';
+  @Matches(/^(\d{1,5})?$/, {
+    message: 'OPS_PORT must be a port number (or empty: no ops listener)',
+  })
+  OPS_PORT = '';
   @IsInt() @Min(1) @Max(86_400_000) MAX_LATENCY_MS = 600_000;
 }
 
 const INTEGER = /^-?\d+$/;
 
-function parseTokens(raw: string, problems: string[]): ApiToken[] {
-  const tokens: ApiToken[] = [];
+/**
+ * Parses a `name:middle:token,…` list (AUTH_TOKENS, GRPC_TOKENS): `build` turns the middle part
+ * into an entry or says what is wrong with it; every token must pass the strength check and be
+ * used once.
+ */
+function parseTokenList<T extends { name: string; token: string }>(
+  variable: string,
+  raw: string,
+  format: string,
+  problems: string[],
+  build: (name: string, middle: string, token: string) => T | string,
+): T[] {
+  const parsed: T[] = [];
   const entries = raw
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
   entries.forEach((entry, i) => {
-    const [name, role, ...rest] = entry.split(':');
+    const [name, middle = '', ...rest] = entry.split(':');
     const token = rest.join(':');
-    const where = `AUTH_TOKENS entry ${i + 1}`;
-    if (!name || !/^[A-Za-z0-9._@-]{1,64}$/.test(name))
-      problems.push(`${where}: name must be 1–64 of A-Z a-z 0-9 . _ @ - (format name:role:token)`);
-    else if (!ROLES.includes(role as Role))
-      problems.push(`${where} (${name}): role must be one of ${ROLES.join(', ')}`);
-    else if (token.length < 8)
-      problems.push(`${where} (${name}): token must be at least 8 characters`);
-    else tokens.push({ name, role: role as Role, token });
+    const where = `${variable} entry ${i + 1}`;
+    if (!name || !/^[A-Za-z0-9._@-]{1,64}$/.test(name)) {
+      problems.push(`${where}: name must be 1–64 of A-Z a-z 0-9 . _ @ - (format ${format})`);
+      return;
+    }
+    const result = build(name, middle, token);
+    const weakness = tokenWeakness(token);
+    if (typeof result === 'string') problems.push(`${where} (${name}): ${result}`);
+    else if (weakness) problems.push(`${where} (${name}): ${weakness}; ${TOKEN_ADVICE}`);
+    else parsed.push(result);
   });
   const seen = new Set<string>();
-  for (const t of tokens) {
-    if (seen.has(t.token)) problems.push(`AUTH_TOKENS: the token of ${t.name} is used twice`);
+  for (const t of parsed) {
+    if (seen.has(t.token)) problems.push(`${variable}: the token of ${t.name} is used twice`);
     seen.add(t.token);
   }
-  return tokens;
+  return parsed;
+}
+
+function parseTokens(raw: string, problems: string[]): ApiToken[] {
+  return parseTokenList('AUTH_TOKENS', raw, 'name:role:token', problems, (name, role, token) =>
+    ROLES.includes(role as Role)
+      ? { name, role: role as Role, token }
+      : `role must be one of ${ROLES.join(', ')}`,
+  );
+}
+
+function parseGrpcCallers(list: string, single: string, problems: string[]): GrpcCaller[] {
+  const callers = parseTokenList(
+    'GRPC_TOKENS',
+    list,
+    'name:scope+scope:token',
+    problems,
+    (name, scopeList, token): GrpcCaller | string => {
+      const scopes = scopeList.split('+');
+      const unknown = scopes.filter((s) => !GRPC_SCOPES.includes(s as GrpcScope));
+      if (unknown.length)
+        return `unknown scope ${unknown.map((s) => JSON.stringify(s)).join(', ')}; scopes are ${GRPC_SCOPES.join(', ')}, joined with +`;
+      return { name, scopes: [...new Set(scopes)] as GrpcScope[], token };
+    },
+  );
+  if (!single) return callers;
+  const weakness = tokenWeakness(single);
+  if (weakness) problems.push(`GRPC_TOKEN: ${weakness}; ${TOKEN_ADVICE}`);
+  const twin = callers.find((c) => c.token === single);
+  if (twin) problems.push(`GRPC_TOKEN: the same token is GRPC_TOKENS entry ${twin.name}`);
+  return [{ name: 'GRPC_TOKEN', scopes: [...GRPC_SCOPES], token: single }, ...callers];
+}
+
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** TRUST_PROXY: empty/false, a hop count, or proxies as names, addresses and CIDRs (Express's forms). */
+function parseTrustProxy(raw: string, problems: string[]): AppConfig['trustProxy'] {
+  const value = raw.trim();
+  if (value === '' || value === 'false') return false;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops < 1 || hops > 10) problems.push('TRUST_PROXY: a hop count must be 1–10');
+    return hops;
+  }
+  if (value === 'true') {
+    problems.push(
+      'TRUST_PROXY=true would believe any X-Forwarded-For a client sends; give the number of proxies in front (e.g. 1) or their addresses / CIDRs (e.g. 10.0.0.0/8,loopback)',
+    );
+    return false;
+  }
+  const entries = value.split(',').map((s) => s.trim());
+  for (const entry of entries) {
+    const [address, prefix, extra] = entry.split('/');
+    const family = isIP(address);
+    const prefixOk =
+      prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+    if (PROXY_NAMES.includes(entry)) continue;
+    if (!family || !prefixOk || extra !== undefined)
+      problems.push(
+        `TRUST_PROXY: "${entry}" is not an address, a CIDR or one of ${PROXY_NAMES.join(', ')}`,
+      );
+  }
+  return entries;
+}
+
+/** Hosts that only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || (isIPv4(h) && h.startsWith('127.'));
 }
 
 function readPem(variable: string, path: string, problems: string[]): Buffer | undefined {
@@ -207,10 +328,12 @@ function readTls(
   certFile: string,
   keyFile: string,
   caFile: string,
+  httpCaFile: string,
   problems: string[],
 ): AppConfig['tls'] {
   if (!certFile && !keyFile) {
     if (caFile) problems.push('GRPC_CLIENT_CA_FILE needs TLS_CERT_FILE and TLS_KEY_FILE');
+    if (httpCaFile) problems.push('HTTP_CLIENT_CA_FILE needs TLS_CERT_FILE and TLS_KEY_FILE');
     return undefined;
   }
   if (!certFile || !keyFile) {
@@ -220,12 +343,55 @@ function readTls(
   const cert = readPem('TLS_CERT_FILE', certFile, problems);
   const key = readPem('TLS_KEY_FILE', keyFile, problems);
   const clientCa = caFile ? readPem('GRPC_CLIENT_CA_FILE', caFile, problems) : undefined;
-  return cert && key ? { cert, key, clientCa } : undefined;
+  const httpClientCa = httpCaFile
+    ? readPem('HTTP_CLIENT_CA_FILE', httpCaFile, problems)
+    : undefined;
+  return cert && key ? { cert, key, clientCa, httpClientCa } : undefined;
+}
+
+function readEtcdTls(
+  env: Environment,
+  endpoints: string[],
+  problems: string[],
+  warnings: string[],
+): AppConfig['etcdTls'] {
+  const secure = endpoints.filter((e) => e.startsWith('https://')).length;
+  if (secure && secure !== endpoints.length)
+    problems.push('ETCD_ENDPOINTS: use https:// for every member or for none');
+  const files = env.ETCD_CA_FILE || env.ETCD_CERT_FILE || env.ETCD_KEY_FILE;
+  if (files && !secure)
+    problems.push('ETCD_CA_FILE, ETCD_CERT_FILE and ETCD_KEY_FILE need https:// ETCD_ENDPOINTS');
+  if (Boolean(env.ETCD_CERT_FILE) !== Boolean(env.ETCD_KEY_FILE))
+    problems.push('ETCD_CERT_FILE and ETCD_KEY_FILE go together: set both or neither');
+  if (env.ETCD_PASSWORD && !secure)
+    warnings.push(
+      'ETCD_PASSWORD is sent to etcd in clear text over http:// endpoints; use https:// endpoints (and ETCD_CA_FILE)',
+    );
+  if (!secure) return undefined;
+  const read = (variable: string, path: string) =>
+    path ? readPem(variable, path, problems) : undefined;
+  return {
+    ca: read('ETCD_CA_FILE', env.ETCD_CA_FILE),
+    cert: read('ETCD_CERT_FILE', env.ETCD_CERT_FILE),
+    key: read('ETCD_KEY_FILE', env.ETCD_KEY_FILE),
+  };
+}
+
+export interface LoadOptions {
+  /**
+   * false for one-shot commands (migrate, seed) that open no port: the checks about what the
+   * service would expose are skipped.
+   */
+  serving?: boolean;
 }
 
 /** Validates the environment; throws ConfigError naming every bad variable. */
-export function loadConfig(env: Record<string, string | undefined>): AppConfig {
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  { serving = true }: LoadOptions = {},
+): AppConfig {
   const problems: string[] = [];
+  const warnings: string[] = [];
   const defaults = new Environment();
   const raw: Record<string, unknown> = {};
   for (const name of Object.keys(defaults)) {
@@ -265,10 +431,33 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     parsed.TLS_CERT_FILE,
     parsed.TLS_KEY_FILE,
     parsed.GRPC_CLIENT_CA_FILE,
+    parsed.HTTP_CLIENT_CA_FILE,
     problems,
   );
-  if (parsed.GRPC_TOKEN && parsed.GRPC_TOKEN.length < 16)
-    problems.push('GRPC_TOKEN must be at least 16 characters when set');
+  const etcdTls = readEtcdTls(parsed, endpoints, problems, warnings);
+  const grpcCallers = parseGrpcCallers(parsed.GRPC_TOKENS, parsed.GRPC_TOKEN, problems);
+  const adminTokens = new Set(apiTokens.map((t) => t.token));
+  for (const caller of grpcCallers) {
+    if (adminTokens.has(caller.token))
+      problems.push(
+        `${caller.name === 'GRPC_TOKEN' ? 'GRPC_TOKEN' : `GRPC_TOKENS (${caller.name})`}: the same token is also an AUTH_TOKENS token; give gateways and admins different credentials`,
+      );
+  }
+  const grpcAllowInsecure = parsed.GRPC_ALLOW_INSECURE === 'true';
+  const grpcOpen =
+    !isLoopbackHost(parsed.GRPC_HOST) && grpcCallers.length === 0 && !parsed.GRPC_CLIENT_CA_FILE;
+  if (serving && grpcOpen && !grpcAllowInsecure)
+    problems.push(
+      `GRPC_HOST=${parsed.GRPC_HOST} would let anyone who reaches this port decide, report outcomes and read every rule: set GRPC_TOKENS (name:scopes:token), GRPC_TOKEN or GRPC_CLIENT_CA_FILE (mTLS), or bind GRPC_HOST=127.0.0.1; GRPC_ALLOW_INSECURE=true accepts it (labs only)`,
+    );
+  else if (serving && grpcOpen)
+    warnings.push(
+      `GRPC_ALLOW_INSECURE=true: gRPC on ${parsed.GRPC_HOST} accepts every caller without credentials`,
+    );
+  const trustProxy = parseTrustProxy(parsed.TRUST_PROXY, problems);
+  const opsPort = parsed.OPS_PORT === '' ? undefined : Number(parsed.OPS_PORT);
+  if (opsPort !== undefined && opsPort > 65535)
+    problems.push(`OPS_PORT must not be greater than 65535 (got ${opsPort})`);
   if (problems.length) throw new ConfigError(problems);
   return Object.assign(new AppConfig(), {
     httpHost: parsed.HTTP_HOST,
@@ -304,9 +493,15 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     maxOutcomes: parsed.MAX_OUTCOMES,
     watchHistory: parsed.WATCH_HISTORY,
     watchMaxPending: parsed.WATCH_MAX_PENDING,
-    grpcToken: parsed.GRPC_TOKEN || undefined,
+    grpcCallers,
+    grpcAllowInsecure,
     authFailuresPerMinute: parsed.AUTH_FAILURES_PER_MINUTE,
+    authFailureMaxTracked: parsed.AUTH_FAILURE_MAX_TRACKED,
+    trustProxy,
     tls,
+    etcdTls,
+    ops: opsPort === undefined ? undefined : { host: parsed.OPS_HOST, port: opsPort },
+    warnings,
     rls: {
       domain: parsed.RLS_DOMAIN,
       keys: {

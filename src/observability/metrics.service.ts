@@ -68,6 +68,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly authFailures = new Counter({
+    name: 'rulecenter_auth_failures_total',
+    help: 'REST requests with a wrong bearer token: answered 401 (counted) or 429 (over AUTH_FAILURES_PER_MINUTE)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
   readonly redisErrors = new Counter({
     name: 'rulecenter_redis_errors_total',
     help: 'Failed Redis calls (timeouts, refused connections), by operation',

@@ -7,14 +7,16 @@ import TestAgent from 'supertest/lib/agent';
 import { EtcdConfigStore } from '../../src/adapters/etcd/etcd-config.store';
 import { createApp } from '../../src/app.factory';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
+import { RootLogger } from '../../src/observability/root-logger';
 import { migrate } from '../../src/services/schema-migrator';
 import { GrpcServer } from '../../src/transport/grpc/grpc-server';
 import { DecisionClient, decisionClient } from './grpc-client';
 
+/** Test-only secrets, strong enough for the boot-time check (32+ random characters). */
 export const TOKENS = {
-  admin: 'admin-token-test',
-  editor: 'editor-token-test',
-  viewer: 'viewer-token-test',
+  admin: 'test-admin-faddfcd0b3d21a2b0d088617a45326c3dd1f54c8',
+  editor: 'test-editor-302464f152f2f444d36bbd3b2b9695c7f5d941e9',
+  viewer: 'test-viewer-17cc3f22b835154602839c358112d4daf8765cc4',
 };
 export const AUTH_TOKENS = `root:admin:${TOKENS.admin},ed:editor:${TOKENS.editor},vi:viewer:${TOKENS.viewer}`;
 export const bearer = (role: keyof typeof TOKENS): string => `Bearer ${TOKENS[role]}`;
@@ -44,6 +46,7 @@ export async function startInstance(
   etcdEndpoint: string,
   redisUrl: string,
   env: Record<string, string> = {},
+  root?: RootLogger,
 ): Promise<Instance> {
   const config = loadConfig({
     ETCD_ENDPOINTS: etcdEndpoint,
@@ -60,7 +63,7 @@ export async function startInstance(
     SNAPSHOT_PATH: join(mkdtempSync(join(tmpdir(), 'rulecenter-snap-')), 'rules.json'),
     ...env,
   });
-  const app = await createApp(config);
+  const app = await createApp(config, root);
   try {
     await app.listen(0, '127.0.0.1');
   } catch (error) {

@@ -10,6 +10,8 @@ export interface TestPki {
   serverKey: string;
   clientCert: Buffer;
   clientKey: Buffer;
+  clientCertFile: string;
+  clientKeyFile: string;
   caFile: string;
 }
 
@@ -33,5 +35,7 @@ export function makeTestPki(): TestPki {
     serverKey: join(dir, 'server.key'),
     clientCert: readFileSync(join(dir, 'client.pem')),
     clientKey: readFileSync(join(dir, 'client.key')),
+    clientCertFile: join(dir, 'client.pem'),
+    clientKeyFile: join(dir, 'client.key'),
   };
 }

@@ -7,6 +7,15 @@ import { freePort, killChild, killOnExit, waitFor } from './ports';
 
 const run = promisify(execFile);
 
+/** PEM files for an etcd that speaks only TLS and wants a client certificate signed by `ca`. */
+export interface EtcdTlsFiles {
+  cert: string;
+  key: string;
+  ca: string;
+  clientCert: string;
+  clientKey: string;
+}
+
 /**
  * A real single-member etcd (Debian's etcd 3.4) on free loopback ports with its own data dir.
  * Tests can stop, kill, restart and compact it to exercise DESIGN §5.
@@ -18,16 +27,34 @@ export class EtcdServer {
   private constructor(
     readonly clientPort: number,
     private readonly peerPort: number,
+    private readonly tls?: EtcdTlsFiles,
   ) {}
 
-  static async start(): Promise<EtcdServer> {
-    const server = new EtcdServer(await freePort(), await freePort());
+  static async start(tls?: EtcdTlsFiles): Promise<EtcdServer> {
+    const server = new EtcdServer(await freePort(), await freePort(), tls);
     await server.resume();
     return server;
   }
 
   get endpoint(): string {
-    return `http://127.0.0.1:${this.clientPort}`;
+    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.clientPort}`;
+  }
+
+  private get tlsArgs(): { server: string[]; client: string[] } {
+    const tls = this.tls;
+    if (!tls) return { server: [], client: [] };
+    return {
+      server: [
+        '--cert-file',
+        tls.cert,
+        '--key-file',
+        tls.key,
+        '--trusted-ca-file',
+        tls.ca,
+        '--client-cert-auth',
+      ],
+      client: ['--cacert', tls.ca, '--cert', tls.clientCert, '--key', tls.clientKey],
+    };
   }
 
   /** Starts (again) on the same ports and data dir. */
@@ -54,6 +81,7 @@ export class EtcdServer {
         '1024',
         '--log-level',
         'error',
+        ...this.tlsArgs.server,
       ],
       { stdio: 'ignore' },
     );
@@ -97,7 +125,7 @@ export class EtcdServer {
   async ctl(...args: string[]): Promise<string> {
     const { stdout } = await run(
       'etcdctl',
-      ['--endpoints', this.endpoint, '--command-timeout=3s', ...args],
+      ['--endpoints', this.endpoint, '--command-timeout=3s', ...this.tlsArgs.client, ...args],
       {
         env: { ...process.env, ETCDCTL_API: '3' },
       },

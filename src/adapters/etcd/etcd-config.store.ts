@@ -31,6 +31,8 @@ export interface EtcdStoreOptions {
   requestTimeoutMs: number;
   username?: string;
   password?: string;
+  /** TLS to https:// endpoints: the CA to trust (else the system's) and a client certificate. */
+  tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
   /** Called for every failed etcd call, for metrics. */
   onError?: (operation: string, error: unknown) => void;
 }
@@ -77,6 +79,12 @@ export class EtcdConfigStore extends ConfigStore {
     return new Etcd3({
       hosts: options.endpoints,
       dialTimeout: timeout,
+      // etcd3 builds grpc-js SSL credentials from these; a missing CA means the system's roots.
+      credentials: options.tls && {
+        rootCertificate: options.tls.ca as Buffer,
+        privateKey: options.tls.key,
+        certChain: options.tls.cert,
+      },
       auth: options.username
         ? { username: options.username, password: options.password ?? '' }
         : undefined,

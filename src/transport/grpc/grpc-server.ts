@@ -1,5 +1,9 @@
 import { Server, ServerCredentials, UntypedServiceImplementation } from '@grpc/grpc-js';
-import { requireCallerToken } from './caller-auth';
+import type { SecureServerOptions } from 'node:http2';
+import type { SecureContextOptions } from 'node:tls';
+import { TLS_SERVER_POLICY } from '../tls-policy';
+import type { GrpcCaller } from '../../config/app-config';
+import { callerGuard } from './caller-auth';
 import { DecideLimits } from '../../domain/decide-request';
 import type { Logger } from '../../observability/logger';
 import { BreakerService } from '../../services/breaker.service';
@@ -23,8 +27,8 @@ export interface GrpcServerOptions {
   /** Events a watcher may have queued before it is cut off (RESOURCE_EXHAUSTED). */
   watchMaxPending: number;
   rls: RlsOptions;
-  /** When set, every call but health checks must carry `authorization: Bearer <token>`. */
-  callerToken?: string;
+  /** Who may call which methods (`authorization: Bearer <token>`); empty = anyone. Health stays open. */
+  callers: readonly GrpcCaller[];
   /** PEM; with clientCa every caller must present a certificate it signed (mTLS). */
   tls?: { cert: Buffer; key: Buffer; clientCa?: Buffer };
   limits: DecideLimits & { noRuleVerdict: 'ALLOW' | 'REJECT' };
@@ -36,6 +40,21 @@ export interface GrpcServices {
   readiness: ReadinessService;
   hub: WatchHub;
   live: RuleIndexService;
+}
+
+/**
+ * grpc-js's createSsl takes no TLS version or cipher list (only the process-wide
+ * GRPC_SSL_CIPHER_SUITES variable, read when the module loads). ServerCredentials' constructor
+ * takes the options its server hands to http2.createSecureServer, so the TLS policy goes there.
+ */
+class PolicyServerCredentials extends ServerCredentials {
+  constructor(server: SecureServerOptions, context: SecureContextOptions) {
+    super(server, context);
+  }
+
+  _equals(other: ServerCredentials): boolean {
+    return other === this;
+  }
 }
 
 /**
@@ -63,25 +82,34 @@ export class GrpcServer {
       'grpc.http2.min_ping_interval_without_data_ms': 5_000,
     });
     const service = (file: string, name: string) => loadService(file, name).service;
-    const guard = (name: string, handlers: UntypedServiceImplementation) =>
-      requireCallerToken(logUnexpectedErrors(handlers, name, logger), options.callerToken);
-    this.server.addService(
-      service('rulecenter/v1/decision.proto', 'rulecenter.v1.DecisionService'),
-      guard('rulecenter.v1.DecisionService', {
-        ...decisionHandlers(services.decisions),
-        ...outcomeHandlers(services.breakers),
-      }),
-    );
+    // Each method runs only for callers holding its scope: deciding, reporting outcomes (which
+    // can open breakers) and reading every rule are separate credentials. Unexpected errors are
+    // logged once per call, inside the guard.
+    const scoped = callerGuard(options.callers);
+    const guard = (
+      scope: Parameters<typeof scoped>[0],
+      name: string,
+      handlers: UntypedServiceImplementation,
+    ) => scoped(scope, logUnexpectedErrors(handlers, name, logger));
+    const decision = 'rulecenter.v1.DecisionService';
+    this.server.addService(service('rulecenter/v1/decision.proto', decision), {
+      ...guard('decide', decision, decisionHandlers(services.decisions)),
+      ...guard('report', decision, outcomeHandlers(services.breakers)),
+    });
     const watch = watchHandlers(services.hub, { maxPending: options.watchMaxPending });
     this.stopWatchers = watch.stopAll;
     this.server.addService(
       service('rulecenter/v1/watch.proto', 'rulecenter.v1.RuleWatchService'),
-      guard('rulecenter.v1.RuleWatchService', watch.handlers),
+      guard('watch', 'rulecenter.v1.RuleWatchService', watch.handlers),
     );
     const rls = 'envoy.service.ratelimit.v3.RateLimitService';
     this.server.addService(
       service('envoy/service/ratelimit/v3/rls.proto', rls),
-      guard(rls, envoyRlsHandlers(services.decisions, services.live, options.rls, options.limits)),
+      guard(
+        'decide',
+        rls,
+        envoyRlsHandlers(services.decisions, services.live, options.rls, options.limits),
+      ),
     );
     // Health stays open: load balancers and orchestrators probe without credentials.
     const health = healthHandlers(services.readiness);
@@ -95,10 +123,9 @@ export class GrpcServer {
   private credentials(): ServerCredentials {
     const tls = this.options.tls;
     if (!tls) return ServerCredentials.createInsecure();
-    return ServerCredentials.createSsl(
-      tls.clientCa ?? null,
-      [{ private_key: tls.key, cert_chain: tls.cert }],
-      tls.clientCa !== undefined,
+    return new PolicyServerCredentials(
+      { ...TLS_SERVER_POLICY, requestCert: tls.clientCa !== undefined, rejectUnauthorized: true },
+      { cert: tls.cert, key: tls.key, ca: tls.clientCa },
     );
   }
 

@@ -12,7 +12,9 @@ import { Reflector } from '@nestjs/core';
 import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import { AppConfig, ApiToken, Role } from '../../config/app-config';
-import { LocalLimiter } from '../../domain/local-limiter';
+import { MetricsService } from '../../observability/metrics.service';
+import { addressGroup } from './address-group';
+import { FailedLoginLimiter } from './failed-login-limiter';
 
 const ROLE_KEY = 'rulecenter:role';
 const RANK: Record<Role, number> = { viewer: 1, editor: 2, admin: 3 };
@@ -31,22 +33,30 @@ const digest = (token: string): string => createHash('sha256').update(token).dig
 
 /**
  * Bearer-token auth. Tokens are looked up by their SHA-256 digest, so the comparison never
- * touches the secret byte by byte and the map holds no plaintext. Failed logins are limited per
- * client address (AUTH_FAILURES_PER_MINUTE); past the limit every request from that address gets
- * 429 before its token is even looked at, so guessing learns nothing.
+ * touches the secret byte by byte and the map holds no plaintext.
+ *
+ * A right token is always accepted: failures are limited, not addresses. Behind an ingress every
+ * user can share one address, and limiting the address would let anyone lock every admin out.
+ * Wrong tokens are limited per address group (IPv4 address, IPv6 /64; the client's own address
+ * when TRUST_PROXY names the proxies) to AUTH_FAILURES_PER_MINUTE, past which they get 429. A
+ * request with no token at all is not a guess and only gets 401. Guessing a token is hopeless
+ * because tokens carry at least 128 bits (enforced at boot), not because of this limiter.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
   private readonly byDigest: Map<string, ApiToken>;
-  private readonly failures = new LocalLimiter(Date.now, 10_000);
-  private readonly failuresPerMinute: number;
+  private readonly failures: FailedLoginLimiter;
 
   constructor(
     private readonly reflector: Reflector,
     config: AppConfig,
+    private readonly metrics: MetricsService,
   ) {
     this.byDigest = new Map(config.apiTokens.map((t) => [digest(t.token), t]));
-    this.failuresPerMinute = config.authFailuresPerMinute;
+    this.failures = new FailedLoginLimiter(Date.now, {
+      perMinute: config.authFailuresPerMinute,
+      maxTracked: config.authFailureMaxTracked,
+    });
   }
 
   canActivate(context: ExecutionContext): boolean {
@@ -56,23 +66,25 @@ export class AuthGuard implements CanActivate {
     ]);
     if (!role) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const address = request.ip ?? request.socket.remoteAddress ?? 'unknown';
-    const perSecond = this.failuresPerMinute / 60;
-    if (!this.failures.canTake(address, perSecond, this.failuresPerMinute, 1)) {
-      throw new HttpException(
-        'too many failed logins from this address; wait a minute',
-        HttpStatus.TOO_MANY_REQUESTS,
-      );
-    }
     const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
-    const caller = match ? this.byDigest.get(digest(match[1])) : undefined;
+    if (!match)
+      throw new UnauthorizedException('missing bearer token: send "Authorization: Bearer <token>"');
+    const caller = this.byDigest.get(digest(match[1]));
     if (!caller) {
-      this.failures.tryTake(address, perSecond, this.failuresPerMinute, 1);
-      throw new UnauthorizedException(
-        match
-          ? 'unknown bearer token'
-          : 'missing bearer token: send "Authorization: Bearer <token>"',
-      );
+      const group = addressGroup(request.ip ?? request.socket.remoteAddress);
+      const waitMs = this.failures.fail(group);
+      this.metrics.authFailures.inc({ result: waitMs ? 'limited' : 'unauthorized' });
+      if (waitMs) {
+        const response = context
+          .switchToHttp()
+          .getResponse<{ setHeader(k: string, v: string): void }>();
+        response.setHeader('Retry-After', String(Math.ceil(waitMs / 1000)));
+        throw new HttpException(
+          'too many failed logins from this address; wait a minute',
+          HttpStatus.TOO_MANY_REQUESTS,
+        );
+      }
+      throw new UnauthorizedException('unknown bearer token');
     }
     if (RANK[caller.role] < RANK[role]) {
       throw new ForbiddenException(`${caller.name} has role ${caller.role}; this needs ${role}`);

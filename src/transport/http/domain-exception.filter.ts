@@ -102,9 +102,12 @@ export class HttpExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const body = errorBody(exception);
+    // A DomainError or an HttpException is an answer a handler chose (503 STORE_UNAVAILABLE, a
+    // failing /readyz); only what nobody handled is logged, with its stack.
     if (
       body.statusCode >= HttpStatus.INTERNAL_SERVER_ERROR &&
-      !(exception instanceof DomainError)
+      !(exception instanceof DomainError) &&
+      !(exception instanceof HttpException)
     ) {
       this.logger.error({ err: exception }, 'unhandled error in HTTP handler');
     }
