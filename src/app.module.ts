@@ -1,5 +1,5 @@
 import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { EtcdConfigStore } from './adapters/etcd/etcd-config.store';
 import { FileSnapshotStore } from './adapters/file/file-snapshot.store';
 import { AppConfig } from './config/app-config';
@@ -28,7 +28,6 @@ import { AuthGuard } from './transport/http/auth.guard';
 import { HttpExceptionFilter } from './transport/http/domain-exception.filter';
 import { OperationsController } from './transport/http/operations.controller';
 import { OpsListener } from './transport/http/ops-listener';
-import { ReadinessLogInterceptor } from './transport/http/readiness-log';
 import { RulesController } from './transport/http/rules.controller';
 import { WindowsController } from './transport/http/windows.controller';
 
@@ -201,7 +200,6 @@ export class AppModule {
         LifecycleService,
         OpsListener,
         { provide: APP_GUARD, useClass: AuthGuard },
-        { provide: APP_INTERCEPTOR, useClass: ReadinessLogInterceptor },
         { provide: APP_FILTER, useFactory: () => new HttpExceptionFilter(root.child('http')) },
         {
           provide: APP_PIPE,

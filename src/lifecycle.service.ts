@@ -53,7 +53,7 @@ export class LifecycleService
     this.live.events.on('resync', prune);
     this.breakers.listenToPeers();
     await this.live.start();
-    this.readiness.start();
+    await this.readiness.start();
     await this.grpc.start();
     void this.register();
     this.pruneTimer = setInterval(() => {

@@ -40,10 +40,11 @@ export class ReadinessService {
     private readonly logger: Logger,
   ) {}
 
-  start(): void {
-    void this.probe();
+  /** Resolves after the first probe, so nothing reports Redis as unchecked once serving. */
+  async start(): Promise<void> {
     this.timer = setInterval(() => void this.probe(), PING_EVERY_MS);
     this.timer.unref();
+    await this.probe();
   }
 
   stop(): void {

@@ -576,6 +576,12 @@ describe('hostile (e2e): issue "Hostile input and overload", items 6–10', () =
     afterAll(() => rc.close());
 
     it('is logged once per change, as a warning, never as an unhandled error with a stack', async () => {
+      await waitFor(
+        'strictly ready',
+        async () => (await rc.http().get('/readyz?strict=true')).status === 200,
+        5000,
+        50,
+      );
       rc.app.get(ReadinessService).markShuttingDown();
       for (let i = 0; i < 5; i++) expect((await rc.http().get('/readyz')).status).toBe(503);
       expect(lines.filter((l) => /unhandled/.test(String(l.msg)))).toEqual([]);
@@ -583,7 +589,7 @@ describe('hostile (e2e): issue "Hostile input and overload", items 6–10', () =
       await waitFor('the log line', () => lines.some((l) => l.msg === 'instance not ready'), 2000);
       const notReady = lines.filter((l) => l.msg === 'instance not ready');
       expect(notReady).toHaveLength(1);
-      expect(notReady[0]).toMatchObject({ level: 40, probe: '/readyz' });
+      expect(notReady[0]).toMatchObject({ level: 40, component: 'readiness' });
       expect(JSON.stringify(notReady[0].problems)).toContain('shutting down');
     });
   });
