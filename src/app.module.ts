@@ -1,4 +1,4 @@
-import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { EtcdConfigStore } from './adapters/etcd/etcd-config.store';
 import { FileSnapshotStore } from './adapters/file/file-snapshot.store';
@@ -25,6 +25,7 @@ import { RuleIndexService } from './services/rule-index.service';
 import { RuleTransferService } from './services/rule-transfer.service';
 import { AdminController } from './transport/http/admin.controller';
 import { AuthGuard } from './transport/http/auth.guard';
+import { BoundedValidationPipe } from './transport/http/bounded-validation.pipe';
 import { HttpExceptionFilter } from './transport/http/domain-exception.filter';
 import { OperationsController } from './transport/http/operations.controller';
 import { OpsListener } from './transport/http/ops-listener';
@@ -133,6 +134,7 @@ export class AppModule {
                 maxHits: config.maxHits,
                 maxBatch: config.maxBatch,
                 maxAtSkewMs: config.atMaxSkewMs,
+                maxInFlight: config.maxInFlight,
               },
               breakers,
             ),
@@ -149,6 +151,7 @@ export class AppModule {
           ) =>
             new BreakerService(live, breakers, store, metrics, root.child('breaker'), {
               maxOutcomes: config.maxOutcomes,
+              maxInFlight: config.maxInFlight,
               maxLatencyMs: config.maxLatencyMs,
               writeVisibilityTimeoutMs: config.writeVisibilityTimeoutMs,
             }),
@@ -166,6 +169,7 @@ export class AppModule {
             new WatchHub(live, store, breakers, root.child('watch'), {
               historySize: config.watchHistory,
               catchUpTimeoutMs: config.writeVisibilityTimeoutMs,
+              maxWatchers: config.maxWatchers,
             }),
         },
         {
@@ -184,6 +188,8 @@ export class AppModule {
                 port: config.grpcPort,
                 maxMessageBytes: config.bodyLimitBytes,
                 watchMaxPending: config.watchMaxPending,
+                maxHealthWatchers: config.maxHealthWatchers,
+                maxStreamsPerConnection: config.grpcMaxStreamsPerConnection,
                 rls: config.rls,
                 callers: config.grpcCallers,
                 tls: config.tls,
@@ -191,6 +197,7 @@ export class AppModule {
                   maxHits: config.maxHits,
                   maxAtSkewMs: config.atMaxSkewMs,
                   noRuleVerdict: config.noRuleVerdict,
+                  maxBatch: config.maxBatch,
                 },
               },
               { decisions, readiness, breakers, hub, live },
@@ -203,7 +210,7 @@ export class AppModule {
         { provide: APP_FILTER, useFactory: () => new HttpExceptionFilter(root.child('http')) },
         {
           provide: APP_PIPE,
-          useValue: new ValidationPipe({ ...STRICT_VALIDATION, transform: true }),
+          useValue: new BoundedValidationPipe({ ...STRICT_VALIDATION, transform: true }),
         },
       ],
     };

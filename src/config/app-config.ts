@@ -81,6 +81,14 @@ export class AppConfig {
   maxOutcomes!: number;
   watchHistory!: number;
   watchMaxPending!: number;
+  /** Decisions (batch items, Envoy descriptors) and reported outcomes worked on at once, each. */
+  maxInFlight!: number;
+  /** WatchRules streams open at once. */
+  maxWatchers!: number;
+  /** grpc.health.v1 Watch streams open at once. */
+  maxHealthWatchers!: number;
+  /** HTTP/2 streams (calls) one gRPC connection may have open at once. */
+  grpcMaxStreamsPerConnection!: number;
   /** gRPC callers and their scopes (GRPC_TOKENS, plus GRPC_TOKEN with every scope); empty = no caller check. */
   grpcCallers!: GrpcCaller[];
   /** GRPC_ALLOW_INSECURE: serve gRPC beyond loopback with no caller credentials (labs only). */
@@ -167,6 +175,10 @@ class Environment {
   @IsInt() @Min(1) @Max(100_000) MAX_OUTCOMES = 10_000;
   @IsInt() @Min(0) @Max(1_000_000) WATCH_HISTORY = 10_000;
   @IsInt() @Min(1) @Max(1_000_000) WATCH_MAX_PENDING = 1_000;
+  @IsInt() @Min(1) @Max(10_000_000) MAX_IN_FLIGHT = 2_000;
+  @IsInt() @Min(1) @Max(1_000_000) MAX_WATCHERS = 1_000;
+  @IsInt() @Min(1) @Max(100_000) MAX_HEALTH_WATCHERS = 100;
+  @IsInt() @Min(1) @Max(1_000_000) GRPC_MAX_STREAMS_PER_CONNECTION = 100;
   @IsString() @MaxLength(128) RLS_DOMAIN = '';
   @Matches(DESCRIPTOR_KEY, { message: keyMessage('RLS_KEY_DEPARTMENT') }) RLS_KEY_DEPARTMENT =
     'department';
@@ -493,6 +505,10 @@ export function loadConfig(
     maxOutcomes: parsed.MAX_OUTCOMES,
     watchHistory: parsed.WATCH_HISTORY,
     watchMaxPending: parsed.WATCH_MAX_PENDING,
+    maxInFlight: parsed.MAX_IN_FLIGHT,
+    maxWatchers: parsed.MAX_WATCHERS,
+    maxHealthWatchers: parsed.MAX_HEALTH_WATCHERS,
+    grpcMaxStreamsPerConnection: parsed.GRPC_MAX_STREAMS_PER_CONNECTION,
     grpcCallers,
     grpcAllowInsecure,
     authFailuresPerMinute: parsed.AUTH_FAILURES_PER_MINUTE,

@@ -19,6 +19,8 @@ export type DomainErrorCode =
   | 'REVISION_AHEAD'
   /** This instance has not applied a revision a watcher already saw elsewhere. */
   | 'NOT_CAUGHT_UP'
+  /** More work in flight than this instance takes on at once. */
+  | 'OVERLOADED'
   | 'SCHEMA_TOO_NEW'
   | 'SCHEMA_TOO_OLD';
 
@@ -34,5 +36,20 @@ export class DomainError extends Error {
   }
 }
 
-export const validationFailed = (details: readonly string[]): DomainError =>
-  new DomainError('VALIDATION_FAILED', details.join('; '), details);
+/** At most this many problems are named in one answer; the rest are counted. */
+export const MAX_PROBLEMS_LISTED = 20;
+
+/**
+ * A request with thousands of bad items must not get an answer thousands of lines long: the
+ * first MAX_PROBLEMS_LISTED problems, then "… and N more".
+ */
+export function validationFailed(details: readonly string[]): DomainError {
+  const listed =
+    details.length > MAX_PROBLEMS_LISTED
+      ? [
+          ...details.slice(0, MAX_PROBLEMS_LISTED),
+          `… and ${details.length - MAX_PROBLEMS_LISTED} more problems`,
+        ]
+      : details;
+  return new DomainError('VALIDATION_FAILED', listed.join('; '), listed);
+}

@@ -137,7 +137,7 @@ export class CreateRuleDto extends IntersectionType(RuleIdentityDto, RuleBodyDto
 
 /** Server-managed fields that may accompany a stored value. */
 export class StoredRuleDto extends RuleBodyDto {
-  @IsOptional() @IsString() createdAt?: string;
-  @IsOptional() @IsString() updatedAt?: string;
-  @IsOptional() @IsString() updatedBy?: string;
+  @IsOptional() @IsString() @MaxLength(64) createdAt?: string;
+  @IsOptional() @IsString() @MaxLength(64) updatedAt?: string;
+  @IsOptional() @IsString() @MaxLength(128) updatedBy?: string;
 }

@@ -10,6 +10,7 @@ import {
   windowProblems,
 } from '../domain/time-window';
 import { RuleBodyDto, StoredRuleDto } from './rule.schema';
+import { JSON_BOUNDS, jsonShapeProblem, jsonTextDepthProblem } from './json-bounds';
 import { validatePlain } from './validate';
 import { StoredWindowDto, WindowSpecDto } from './window.schema';
 
@@ -43,12 +44,24 @@ export function toWindowSpec(
 export const encodeStored = (body: RuleBody | TimeWindowSpec, fields: ServerFields): string =>
   JSON.stringify({ ...body, ...fields });
 
-function parseJson(value: string): { ok: true; json: unknown } | { ok: false } {
+/**
+ * A stored value, parsed only once it is known to be small and shallow enough for the
+ * validators (anyone with etcd access may have written it).
+ */
+function parseJson(value: string): { ok: true; json: unknown } | { ok: false; problem: string } {
+  const bytes = Buffer.byteLength(value);
+  if (bytes > JSON_BOUNDS.maxStoredBytes)
+    return { ok: false, problem: `value is ${bytes} bytes; at most ${JSON_BOUNDS.maxStoredBytes}` };
+  const deep = jsonTextDepthProblem(value);
+  if (deep) return { ok: false, problem: deep };
+  let json: unknown;
   try {
-    return { ok: true, json: JSON.parse(value) };
+    json = JSON.parse(value);
   } catch {
-    return { ok: false };
+    return { ok: false, problem: 'value is not valid JSON' };
   }
+  const shape = jsonShapeProblem(json);
+  return shape ? { ok: false, problem: shape } : { ok: true, json };
 }
 
 function serverFields(dto: {
@@ -86,7 +99,7 @@ export function decodeEntry(key: string, value: string | null, modRevision: numb
         change: { kind: 'delete-rule', key: `${department}/${grade}/${window}` },
       };
     const parsed = parseJson(value);
-    if (!parsed.ok) return invalid(['value is not valid JSON']);
+    if (!parsed.ok) return invalid([parsed.problem]);
     const validated = validatePlain(StoredRuleDto, parsed.json);
     if (!validated.ok) return invalid(validated.problems);
     const converted = toRuleBody(validated.value);
@@ -107,7 +120,7 @@ export function decodeEntry(key: string, value: string | null, modRevision: numb
     if (nameProblem) return invalid([nameProblem]);
     if (value === null) return { kind: 'change', change: { kind: 'delete-window', name } };
     const parsed = parseJson(value);
-    if (!parsed.ok) return invalid(['value is not valid JSON']);
+    if (!parsed.ok) return invalid([parsed.problem]);
     const validated = validatePlain(StoredWindowDto, parsed.json);
     if (!validated.ok) return invalid(validated.problems);
     const converted = toWindowSpec(validated.value);
@@ -128,7 +141,8 @@ export function decodeEntry(key: string, value: string | null, modRevision: numb
     if (value === null)
       return { kind: 'change', change: { kind: 'delete-override', key: ruleKey } };
     const parsed = parseJson(value);
-    const doc = parsed.ok ? (parsed.json as Partial<BreakerOverride>) : undefined;
+    if (!parsed.ok) return invalid([parsed.problem]);
+    const doc = parsed.json as Partial<BreakerOverride> | null;
     if (!doc || (doc.mode !== 'open' && doc.mode !== 'closed'))
       return invalid(['breaker override must be {"mode": "open" | "closed", "by", "at"}']);
     const override: BreakerOverride = {

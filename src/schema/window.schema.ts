@@ -1,7 +1,6 @@
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
-  ArrayUnique,
   IsArray,
   IsInt,
   IsOptional,
@@ -13,6 +12,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { TOKEN_REGEX, tokenMessage } from './tokens';
+import { UniqueItems } from './unique-items';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const HM = /^([01]\d|2[0-3]):[0-5]\d$/;
@@ -20,9 +20,15 @@ const HM_OR_END = /^(([01]\d|2[0-3]):[0-5]\d|24:00)$/;
 
 export class DateRangeDto {
   /** First local day, inclusive (YYYY-MM-DD). */
-  @IsString() @Matches(DAY, { message: 'from must be a calendar day YYYY-MM-DD' }) from!: string;
+  @IsString()
+  @MaxLength(10)
+  @Matches(DAY, { message: 'from must be a calendar day YYYY-MM-DD' })
+  from!: string;
   /** Last local day, inclusive (YYYY-MM-DD). */
-  @IsString() @Matches(DAY, { message: 'to must be a calendar day YYYY-MM-DD' }) to!: string;
+  @IsString()
+  @MaxLength(10)
+  @Matches(DAY, { message: 'to must be a calendar day YYYY-MM-DD' })
+  to!: string;
 }
 
 export class TimeRangeDto {
@@ -50,7 +56,8 @@ export class WindowSpecDto {
   /** ISO weekdays: 1 = Monday … 7 = Sunday. */
   @IsOptional()
   @IsArray()
-  @ArrayUnique()
+  @ArrayMaxSize(7)
+  @UniqueItems()
   @IsInt({ each: true })
   @Min(1, { each: true })
   @Max(7, { each: true })
@@ -72,7 +79,7 @@ export class CreateWindowDto extends WindowSpecDto {
 }
 
 export class StoredWindowDto extends WindowSpecDto {
-  @IsOptional() @IsString() createdAt?: string;
-  @IsOptional() @IsString() updatedAt?: string;
-  @IsOptional() @IsString() updatedBy?: string;
+  @IsOptional() @IsString() @MaxLength(64) createdAt?: string;
+  @IsOptional() @IsString() @MaxLength(64) updatedAt?: string;
+  @IsOptional() @IsString() @MaxLength(128) updatedBy?: string;
 }

@@ -6,6 +6,7 @@ import {
   OutcomeCounts,
 } from '../domain/breaker';
 import { DomainError, validationFailed } from '../domain/errors';
+import { InFlight } from '../domain/in-flight';
 import { KEYS } from '../domain/keys';
 import { Rule, RuleId, ruleKeyOf } from '../domain/rule';
 import { TOKEN_PATTERN } from '../domain/scope';
@@ -49,6 +50,8 @@ export interface BreakerView {
 
 export interface BreakerOptions {
   maxOutcomes: number;
+  /** Outcomes worked on at once across calls; more are refused (OVERLOADED). */
+  maxInFlight: number;
   /** Latencies above this are refused as absurd (a gateway clock or unit bug). */
   maxLatencyMs: number;
   writeVisibilityTimeoutMs: number;
@@ -66,6 +69,7 @@ export class BreakerService {
   readonly events = new EventEmitter();
   /** Rules with a breaker_state series, so deleted rules' series can be dropped. */
   private readonly stateSeries = new Set<string>();
+  private readonly inFlight: InFlight;
 
   constructor(
     private readonly live: LiveIndex,
@@ -75,7 +79,9 @@ export class BreakerService {
     private readonly logger: Logger,
     private readonly options: BreakerOptions,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.inFlight = new InFlight(options.maxInFlight, 'outcomes');
+  }
 
   async report(raws: RawOutcome[]): Promise<ReportSummary> {
     if (raws.length === 0) throw validationFailed(['outcomes must hold at least one outcome']);
@@ -86,7 +92,10 @@ export class BreakerService {
     }
     const problems = raws.flatMap((raw, i) => this.problems(raw, `outcomes[${i}].`));
     if (problems.length) throw validationFailed(problems);
+    return this.inFlight.run(raws.length, () => this.apply(raws));
+  }
 
+  private async apply(raws: RawOutcome[]): Promise<ReportSummary> {
     const index = this.live.index;
     const at = this.now();
     const perRule = new Map<string, { rule: Rule; counts: OutcomeCounts }>();

@@ -11,6 +11,7 @@ import {
   storeUnavailableDecision,
 } from '../domain/decision';
 import { DomainError, validationFailed } from '../domain/errors';
+import { InFlight } from '../domain/in-flight';
 import { LocalLimiter } from '../domain/local-limiter';
 import { RecentAdmissions } from '../domain/recent-admissions';
 import { Rule, ruleKeyOf } from '../domain/rule';
@@ -21,6 +22,8 @@ import { DecisionMetrics } from '../observability/decision-metrics';
 export interface DecisionOptions extends DecideLimits {
   noRuleVerdict: 'ALLOW' | 'REJECT';
   maxBatch: number;
+  /** Decisions (batch items count one each) worked on at once; more are refused (OVERLOADED). */
+  maxInFlight: number;
 }
 
 /** Told when a decision moved a breaker OPEN → HALF_OPEN (the breaker service logs and emits it). */
@@ -48,6 +51,7 @@ export class DecisionService {
   private readonly recent = new RecentAdmissions();
   /** Some decision fell back to the local limiter since the last one Redis answered. */
   private storeFailing = false;
+  private readonly inFlight: InFlight;
 
   constructor(
     private readonly rules: DecisionRules,
@@ -57,9 +61,20 @@ export class DecisionService {
     private readonly options: DecisionOptions,
     private readonly breakers: HalfOpenListener,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.inFlight = new InFlight(options.maxInFlight, 'decisions');
+  }
 
-  async decide(raw: RawDecideRequest): Promise<Decision> {
+  /** Whether a batch could start now: lets the transport refuse one before decoding it. */
+  hasRoomForBatch(): boolean {
+    return this.inFlight.hasRoomForBatch();
+  }
+
+  decide(raw: RawDecideRequest): Promise<Decision> {
+    return this.inFlight.run(1, () => this.decideOne(raw));
+  }
+
+  private async decideOne(raw: RawDecideRequest): Promise<Decision> {
     const started = performance.now();
     const index = this.rules.index;
     const planned = this.plan(index, raw, '');
@@ -96,6 +111,15 @@ export class DecisionService {
         `${field} may hold at most ${this.options.maxBatch} items (MAX_BATCH); got ${raws.length}`,
       ]);
     }
+    return this.inFlight.run(raws.length, () => this.decideMany(raws, field, minHits, started));
+  }
+
+  private async decideMany(
+    raws: RawDecideRequest[],
+    field: string,
+    minHits: number,
+    started: number,
+  ): Promise<Decision[]> {
     const index = this.rules.index;
     const problems: string[] = [];
     const planned: Planned[] = [];

@@ -44,6 +44,8 @@ export class RuleIndexService implements LiveIndex {
   private current = RuleIndex.empty();
   /** Accepted raw entries (rules and windows), for the snapshot file. */
   private readonly accepted = new Map<string, ChangeEvent>();
+  /** `accepted` in key order, shared by every watcher snapshot until it changes. */
+  private sortedEntries?: readonly ChangeEvent[];
   private feed?: ChangeFeed;
   private source: IndexSource = 'empty';
   /** The index was built from a listing and a feed continues from it. */
@@ -91,8 +93,11 @@ export class RuleIndexService implements LiveIndex {
   readonly events = new EventEmitter();
 
   /** Every accepted rule, window and override entry of the current index, in key order. */
-  snapshotEntries(): ChangeEvent[] {
-    return [...this.accepted.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  snapshotEntries(): readonly ChangeEvent[] {
+    this.sortedEntries ??= [...this.accepted.values()].sort((a, b) =>
+      a.key < b.key ? -1 : a.key > b.key ? 1 : 0,
+    );
+    return this.sortedEntries;
   }
 
   /** Live instances known from etcd (at least this one): the divisor of the fail-open share. */
@@ -201,6 +206,7 @@ export class RuleIndexService implements LiveIndex {
     for (const entry of instances.entries) this.instances.add(entry.key);
     const previous = this.current;
     this.accepted.clear();
+    this.sortedEntries = undefined;
     const changes = this.decodeAll(
       [...windows.entries, ...rules.entries, ...overrides.entries],
       'list',
@@ -346,6 +352,7 @@ export class RuleIndexService implements LiveIndex {
         applied?.push(entry);
         if (entry.value === null) this.accepted.delete(entry.key);
         else this.accepted.set(entry.key, entry);
+        this.sortedEntries = undefined;
         continue;
       }
       if (this.rejectedRevisions.get(entry.key) !== entry.modRevision) {

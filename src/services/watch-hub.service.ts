@@ -27,12 +27,14 @@ export interface WatchFilter {
 }
 
 /**
- * Where a subscription's events go. A batch (one etcd transaction, one snapshot) is always sent
+ * Where a subscription's events go, in order, as fast as the client reads. A source may be lazy
+ * (a snapshot is turned into events only as the client takes them, so a watcher that does not
+ * read costs no copy of the rules). A batch (one etcd transaction, one snapshot) is always queued
  * whole; a subscriber still `backlogged` when the next batch comes is cut off, so a watcher that
  * does not read holds at most its backlog limit plus one batch.
  */
 export interface WatchSink {
-  send(event: WatchEvent): void;
+  send(events: Iterable<WatchEvent>, counted: number): void;
   backlogged(): boolean;
 }
 
@@ -52,6 +54,11 @@ const kindOf = (key: string): WatchEventKind =>
       : key.startsWith(KEYS.breakersPrefix)
         ? 'BREAKER_OVERRIDE'
         : 'KIND_UNSPECIFIED';
+
+function* withEnd(events: WatchEvent[], end: WatchEvent): Iterable<WatchEvent> {
+  yield* events;
+  yield end;
+}
 
 function toEvent(entry: ChangeEvent, snapshot = false, resync = false): WatchEvent {
   return {
@@ -80,6 +87,8 @@ export function matches(filter: WatchFilter, key: string): boolean {
 export interface WatchHubOptions {
   /** Changes kept for resumes (from_revision); older resumes get a resync snapshot. */
   historySize: number;
+  /** Subscriptions at once (waiting ones included); more are refused with OVERLOADED. */
+  maxWatchers: number;
   /** How long a resume from a revision this instance has not reached yet may wait for it. */
   catchUpTimeoutMs: number;
 }
@@ -101,6 +110,8 @@ export class WatchHub {
   private history: ChangeEvent[] = [];
   /** undefined until the first listing from etcd: no resume can be replayed before it. */
   private historyFrom?: number;
+  /** Subscriptions waiting for this instance to reach their from_revision. */
+  private waiting = 0;
 
   constructor(
     private readonly live: RuleIndexService,
@@ -149,26 +160,40 @@ export class WatchHub {
     onOverflow: () => void,
     signal: AbortSignal,
   ): Promise<() => void> {
-    if (fromRevision > this.live.index.revision) await this.catchUp(fromRevision, signal);
+    if (this.subscriptions.size + this.waiting >= this.options.maxWatchers) {
+      throw new DomainError(
+        'OVERLOADED',
+        `too many watchers on this instance (at most ${this.options.maxWatchers}); retry later or use another instance`,
+      );
+    }
+    if (fromRevision > this.live.index.revision) {
+      this.waiting++;
+      try {
+        await this.catchUp(fromRevision, signal);
+      } finally {
+        this.waiting--;
+      }
+    }
     if (signal.aborted) return () => undefined;
     // From here on synchronous: the index, the history and the live events cannot move in between.
     const revision = this.live.index.revision;
     const replay =
       fromRevision > 0 && this.historyFrom !== undefined && fromRevision >= this.historyFrom;
     const resync = fromRevision > 0 && !replay;
-    const subscription: Subscription = { filter, sink, after: 0, onOverflow };
+    const subscription: Subscription = { filter, sink, after: revision, onOverflow };
     if (replay) {
-      for (const entry of this.history) {
-        if (entry.modRevision > fromRevision && matches(filter, entry.key))
-          sink.send(toEvent(entry));
-      }
-      subscription.after = Math.max(fromRevision, revision);
-      sink.send(this.endMarker(subscription.after, false));
+      const changes = this.history.filter(
+        (e) => e.modRevision > fromRevision && matches(filter, e.key),
+      );
+      sink.send(
+        withEnd(
+          changes.map((e) => toEvent(e)),
+          this.endMarker(revision, false),
+        ),
+        changes.length + 1,
+      );
     } else {
-      for (const entry of this.live.snapshotEntries())
-        if (matches(filter, entry.key)) sink.send(toEvent(entry, true, resync));
-      subscription.after = revision;
-      sink.send(this.endMarker(revision, resync));
+      sink.send(this.snapshot(filter, revision, resync), 0);
     }
     this.subscriptions.add(subscription);
     if (resync)
@@ -179,6 +204,20 @@ export class WatchHub {
     const unsubscribe = () => this.subscriptions.delete(subscription);
     signal.addEventListener('abort', unsubscribe, { once: true });
     return unsubscribe;
+  }
+
+  /**
+   * The index's entries matching `filter` as of now, then the end marker. The entries are taken
+   * now (an immutable array shared by every watcher); the events are made as the client reads.
+   */
+  private snapshot(filter: WatchFilter, revision: number, resync: boolean): Iterable<WatchEvent> {
+    const entries = this.live.snapshotEntries();
+    const end = this.endMarker(revision, resync);
+    return (function* () {
+      for (const entry of entries)
+        if (matches(filter, entry.key)) yield toEvent(entry, true, resync);
+      yield end;
+    })();
   }
 
   private async catchUp(fromRevision: number, signal: AbortSignal): Promise<void> {
@@ -227,6 +266,7 @@ export class WatchHub {
         this.deliver(
           subscription,
           batch.map((e) => toEvent(e)),
+          batch.length,
         );
     }
   }
@@ -239,15 +279,9 @@ export class WatchHub {
   private onResync(revision: number): void {
     this.history = [];
     this.historyFrom = revision;
-    if (this.subscriptions.size === 0) return;
-    const entries = this.live.snapshotEntries();
     for (const subscription of this.subscriptions) {
-      const events = entries
-        .filter((e) => matches(subscription.filter, e.key))
-        .map((e) => toEvent(e, true, true));
-      events.push(this.endMarker(revision, true));
       subscription.after = revision;
-      this.deliver(subscription, events);
+      this.deliver(subscription, this.snapshot(subscription.filter, revision, true), 0);
     }
   }
 
@@ -264,17 +298,18 @@ export class WatchHub {
       breaker: transition,
     };
     for (const subscription of this.subscriptions) {
-      if (matches(subscription.filter, key)) this.deliver(subscription, [event]);
+      if (matches(subscription.filter, key)) this.deliver(subscription, [event], 1);
     }
   }
 
-  private deliver(subscription: Subscription, events: WatchEvent[]): void {
+  /** `counted`: how many events of `events` count toward the backlog (a lazy snapshot: none). */
+  private deliver(subscription: Subscription, events: Iterable<WatchEvent>, counted: number): void {
     if (subscription.sink.backlogged()) {
       this.subscriptions.delete(subscription);
       subscription.onOverflow();
       return;
     }
-    for (const event of events) subscription.sink.send(event);
+    subscription.sink.send(events, counted);
   }
 
   /** Ends every subscription (shutdown): `end` is called once per sink. */

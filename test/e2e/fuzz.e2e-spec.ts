@@ -47,6 +47,10 @@ const BOUNDARY: unknown[] = [
   {},
   { limit: null },
   { qps: '5' },
+  // Hostile shapes (issue "Hostile input and overload"): deep nesting, long arrays.
+  JSON.parse(`${'{"a":'.repeat(3000)}1${'}'.repeat(3000)}`),
+  JSON.parse(`${'['.repeat(3000)}${']'.repeat(3000)}`),
+  Array.from({ length: 5000 }, (_, i) => i),
 ];
 
 function value(r: () => number, depth = 0): unknown {
@@ -199,4 +203,34 @@ describe('fuzzing the REST and gRPC inputs (deterministic seeds)', () => {
     decisions.close();
     outcomes.close();
   }, 120_000);
+
+  it('survives 300 random values written straight to etcd: rejected ones are counted, the instance keeps deciding and stays synced', async () => {
+    const r = rng(7);
+    const loadErrors = async () =>
+      [
+        ...(await rc.http().get('/metrics')).text.matchAll(
+          /^rulecenter_config_load_errors_total\{[^}]*\} (\d+)$/gm,
+        ),
+      ].reduce((n, m) => n + Number(m[1]), 0);
+    const before = await loadErrors();
+    const prefixes = ['rules/fz{i}/2023/any', 'windows/fz{i}', 'breakers/fz{i}/2023/any'];
+    for (let i = 0; i < 300; i++) {
+      const key = prefixes[i % prefixes.length].replace('{i}', String(i));
+      const v = value(r);
+      const text = r() < 0.1 ? String(v) : (JSON.stringify(v) ?? 'undefined');
+      await store.commit({ guards: [], writes: [{ key, value: text }] });
+    }
+    const revision = await store.ping();
+    await waitFor(
+      'every value seen',
+      async () => (await rc.http().get('/readyz')).body.etcd?.revision >= revision,
+      10_000,
+      50,
+    );
+    expect((await rc.http().get('/readyz?strict=true')).status).toBe(200);
+    expect(await loadErrors()).toBeGreaterThan(before + 100);
+    const decisions = rc.grpc();
+    expect((await decisions.decide({ department: 'cs', grade: '2023' })).verdict).toBe('ALLOW');
+    decisions.close();
+  }, 60_000);
 });

@@ -2,13 +2,10 @@ import { Metadata, ServiceError, credentials, status } from '@grpc/grpc-js';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:tls';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import request from 'supertest';
 import { EtcdConfigStore } from '../../src/adapters/etcd/etcd-config.store';
 import { createApp } from '../../src/app.factory';
 import { loadConfig } from '../../src/config/app-config';
-import { RootLogger } from '../../src/observability/root-logger';
 import { ReadinessService } from '../../src/services/readiness.service';
 import { migrate } from '../../src/services/schema-migrator';
 import { loadService } from '../../src/transport/grpc/proto';
@@ -19,6 +16,7 @@ import { acceptanceBreaker } from '../support/fixtures';
 import { Instance, TOKENS, bearer, migrateEtcd, startInstance } from '../support/app-instance';
 import { freePort, killOnExit, waitFor } from '../support/ports';
 import { RedisServer } from '../support/redis-server';
+import { capturedLogs } from '../support/captured-logs';
 
 /**
  * The issue "Hostile input and overload", items 6–10, each reproduced as an attacker or a careless
@@ -97,19 +95,6 @@ const handshake = (port: number, ca: Buffer, options: Record<string, unknown>) =
   });
 
 /** A root logger whose JSON lines the test can read. */
-function capturedLogs() {
-  const raw: string[] = [];
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      raw.push(chunk.toString());
-      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { root: new RootLogger(pino({ level: 'info' }, sink)), lines, text: () => raw.join('') };
-}
-
 describe('hostile (e2e): issue "Hostile input and overload", items 6–10', () => {
   let etcd: EtcdServer;
   let redis: RedisServer;

@@ -3,6 +3,7 @@ import { RawDecideRequest } from '../../domain/decide-request';
 import { Decision } from '../../domain/decision';
 import { DecisionService } from '../../services/decision.service';
 import { toServiceError } from './grpc-status';
+import { isShed, shedError } from './load-shedding';
 
 /** DecideResponse as proto-loader encodes it (keepCase, enums as names). */
 export interface DecideResponseMessage {
@@ -55,6 +56,7 @@ export function decisionHandlers(decisions: DecisionService): UntypedServiceImpl
       >,
       callback: sendUnaryData<{ responses: DecideResponseMessage[] }>,
     ) {
+      if (isShed(call.request)) return callback(toServiceError(shedError('decisions')));
       decisions.decideBatch(call.request.requests ?? []).then(
         (ds) => callback(null, { responses: ds.map(toMessage) }),
         (error: unknown) => callback(toServiceError(error)),

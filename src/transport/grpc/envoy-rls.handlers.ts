@@ -13,6 +13,7 @@ import {
   toRateLimitResponse,
 } from './envoy-rls.mapper';
 import { toServiceError } from './grpc-status';
+import { isShed, shedError } from './load-shedding';
 
 interface RateLimitRequestMessage {
   domain?: string;
@@ -30,7 +31,7 @@ export function envoyRlsHandlers(
   decisions: DecisionService,
   live: RuleIndexService,
   options: RlsOptions,
-  limits: DecideLimits & { noRuleVerdict: 'ALLOW' | 'REJECT' },
+  limits: DecideLimits & { noRuleVerdict: 'ALLOW' | 'REJECT'; maxBatch: number },
 ): UntypedServiceImplementation {
   const answer = async (request: RateLimitRequestMessage): Promise<RateLimitResponse> => {
     const domain = request.domain ?? '';
@@ -40,6 +41,11 @@ export function envoyRlsHandlers(
     const descriptors = request.descriptors ?? [];
     if (descriptors.length === 0)
       throw validationFailed(['descriptors must hold at least one descriptor']);
+    // Every descriptor counts, matched or not: the cap comes before any per-descriptor work.
+    if (descriptors.length > limits.maxBatch)
+      throw validationFailed([
+        `descriptors may hold at most ${limits.maxBatch} descriptors (MAX_BATCH); got ${descriptors.length}`,
+      ]);
     const requests = descriptors.map((d) =>
       descriptorToRequest(d, request.hits_addend ?? 0, options),
     );
@@ -74,6 +80,7 @@ export function envoyRlsHandlers(
       call: ServerUnaryCall<RateLimitRequestMessage, RateLimitResponse>,
       callback: sendUnaryData<RateLimitResponse>,
     ) {
+      if (isShed(call.request)) return callback(toServiceError(shedError('decisions')));
       answer(call.request).then(
         (response) => callback(null, response),
         (error: unknown) => callback(toServiceError(error)),

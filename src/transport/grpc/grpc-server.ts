@@ -18,6 +18,7 @@ import { healthHandlers } from './health.handlers';
 import { outcomeHandlers } from './outcome.handlers';
 import { loadService } from './proto';
 import { watchHandlers } from './watch.handlers';
+import { shedBeforeDecode } from './load-shedding';
 import { logUnexpectedErrors } from './grpc-error-log';
 
 export interface GrpcServerOptions {
@@ -30,8 +31,16 @@ export interface GrpcServerOptions {
   /** Who may call which methods (`authorization: Bearer <token>`); empty = anyone. Health stays open. */
   callers: readonly GrpcCaller[];
   /** PEM; with clientCa every caller must present a certificate it signed (mTLS). */
-  tls?: { cert: Buffer; key: Buffer; clientCa?: Buffer };
-  limits: DecideLimits & { noRuleVerdict: 'ALLOW' | 'REJECT' };
+  tls?: {
+    cert: Buffer;
+    key: Buffer;
+    clientCa?: Buffer;
+  };
+  /** Health Watch streams open at once. */
+  maxHealthWatchers: number;
+  /** HTTP/2 streams one client connection may have open at once. */
+  maxStreamsPerConnection: number;
+  limits: DecideLimits & { noRuleVerdict: 'ALLOW' | 'REJECT'; maxBatch: number };
 }
 
 export interface GrpcServices {
@@ -76,6 +85,7 @@ export class GrpcServer {
   ) {
     this.server = new Server({
       'grpc.max_receive_message_length': options.maxMessageBytes,
+      'grpc.max_concurrent_streams': options.maxStreamsPerConnection,
       'grpc.keepalive_time_ms': 30_000,
       'grpc.keepalive_timeout_ms': 10_000,
       'grpc.keepalive_permit_without_calls': 1,
@@ -92,7 +102,13 @@ export class GrpcServer {
       handlers: UntypedServiceImplementation,
     ) => scoped(scope, logUnexpectedErrors(handlers, name, logger));
     const decision = 'rulecenter.v1.DecisionService';
-    this.server.addService(service('rulecenter/v1/decision.proto', decision), {
+    const batchRoom = () => services.decisions.hasRoomForBatch();
+    const decisionService = shedBeforeDecode(
+      service('rulecenter/v1/decision.proto', decision),
+      ['DecideBatch'],
+      batchRoom,
+    );
+    this.server.addService(decisionService, {
       ...guard('decide', decision, decisionHandlers(services.decisions)),
       ...guard('report', decision, outcomeHandlers(services.breakers)),
     });
@@ -104,7 +120,11 @@ export class GrpcServer {
     );
     const rls = 'envoy.service.ratelimit.v3.RateLimitService';
     this.server.addService(
-      service('envoy/service/ratelimit/v3/rls.proto', rls),
+      shedBeforeDecode(
+        service('envoy/service/ratelimit/v3/rls.proto', rls),
+        ['ShouldRateLimit'],
+        batchRoom,
+      ),
       guard(
         'decide',
         rls,
@@ -112,7 +132,7 @@ export class GrpcServer {
       ),
     );
     // Health stays open: load balancers and orchestrators probe without credentials.
-    const health = healthHandlers(services.readiness);
+    const health = healthHandlers(services.readiness, options.maxHealthWatchers);
     this.stopHealthWatchers = health.stopAll;
     this.server.addService(
       service('grpc/health/v1/health.proto', 'grpc.health.v1.Health'),

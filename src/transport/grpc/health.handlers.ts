@@ -13,11 +13,14 @@ const KNOWN = new Set(['', 'rulecenter.v1.DecisionService']);
 const WATCH_POLL_MS = 1000;
 
 /**
- * grpc.health.v1.Health tied to the same readiness as /readyz. `Watch` streams share one poll
- * timer and are ended by `stopAll` (shutdown) after a last NOT_SERVING, so they never hold the
- * server open for its whole grace period.
+ * grpc.health.v1.Health tied to the same readiness as /readyz. `Watch` streams (at most
+ * `maxWatchers`) share one poll timer and are ended by `stopAll` (shutdown) after a last
+ * NOT_SERVING, so they never hold the server open for its whole grace period.
  */
-export function healthHandlers(readiness: ReadinessService): {
+export function healthHandlers(
+  readiness: ReadinessService,
+  maxWatchers: number,
+): {
   handlers: UntypedServiceImplementation;
   stopAll(): void;
 } {
@@ -50,6 +53,14 @@ export function healthHandlers(readiness: ReadinessService): {
       else callback(null, { status: s });
     },
     Watch(call: WatchCall) {
+      // Health stays open to unauthenticated probes, so the number of watches is bounded.
+      if (watchers.size >= maxWatchers) {
+        call.emit('error', {
+          code: status.RESOURCE_EXHAUSTED,
+          details: `too many health watches on this instance (at most ${maxWatchers}); use Check`,
+        });
+        return;
+      }
       watchers.set(call, undefined);
       call.on('cancelled', () => forget(call));
       call.on('close', () => forget(call));

@@ -46,11 +46,21 @@ const toMessage = (e: WatchEvent): RuleEventMessage => ({
   },
 });
 
-/** A gRPC stream as a WatchSink: bounded, and able to end itself with a status. */
+/** Messages handed to grpc-js at a time; the rest wait in the sink until the client reads. */
+const WRITE_AHEAD = 16;
+
+/**
+ * A gRPC stream as a WatchSink: events go out in order as fast as the client reads (write-ahead
+ * of WRITE_AHEAD messages), a lazy snapshot is only turned into messages as they are taken, and
+ * the sink can end the stream with a status.
+ */
 class StreamSink implements WatchSink {
   /** The last etcd revision written to this watcher: where it should resume. */
   lastRevision: number;
   private ended = false;
+  private readonly sources: { events: Iterator<WatchEvent>; counted: number }[] = [];
+  /** Counted events queued here, not yet handed to the stream. */
+  private queued = 0;
 
   constructor(
     private readonly call: ServerWritableStream<RawWatchRequest, RuleEventMessage>,
@@ -58,23 +68,48 @@ class StreamSink implements WatchSink {
     fromRevision: number,
   ) {
     this.lastRevision = fromRevision;
+    call.on('drain', () => this.pump());
   }
 
-  send(event: WatchEvent): void {
+  send(events: Iterable<WatchEvent>, counted: number): void {
     if (this.ended) return;
-    this.call.write(toMessage(event));
-    if (event.type !== 'BREAKER') this.lastRevision = Math.max(this.lastRevision, event.revision);
+    this.sources.push({ events: events[Symbol.iterator](), counted });
+    this.queued += counted;
+    this.pump();
   }
 
-  /** Messages queued in the stream that the client has not taken yet. */
+  /** Events waiting here or in the stream that the client has not taken yet. */
   backlogged(): boolean {
-    return this.call.writableLength >= this.maxPending;
+    return this.queued + this.call.writableLength >= this.maxPending;
   }
 
   end(code: status, details: string): void {
     if (this.ended) return;
     this.ended = true;
+    this.sources.length = 0;
     this.call.emit('error', { code, details });
+  }
+
+  private pump(): void {
+    while (!this.ended && this.sources.length && this.call.writableLength < WRITE_AHEAD) {
+      const source = this.sources[0];
+      const next = source.events.next();
+      if (next.done) {
+        this.sources.shift();
+        continue;
+      }
+      if (source.counted > 0) {
+        source.counted--;
+        this.queued--;
+      }
+      const event = next.value;
+      this.call.write(toMessage(event));
+      // A snapshot counts only once complete (its end marker): resuming from the middle of one
+      // would skip the entries not sent yet.
+      const complete =
+        event.type === 'SNAPSHOT_END' || (!event.snapshot && event.type !== 'BREAKER');
+      if (complete) this.lastRevision = Math.max(this.lastRevision, event.revision);
+    }
   }
 }
 

@@ -6,6 +6,7 @@ import {
   IsInt,
   IsOptional,
   IsString,
+  MaxLength,
   ValidateNested,
 } from 'class-validator';
 import { CreateRuleDto } from '../../../schema/rule.schema';
@@ -14,7 +15,7 @@ import { CreateWindowDto } from '../../../schema/window.schema';
 /** The document GET /export produces; POST /import takes it back. */
 export class ImportDocumentDto {
   @IsOptional() @IsIn(['rulecenter/v1']) format?: string;
-  @IsOptional() @IsString() exportedAt?: string;
+  @IsOptional() @IsString() @MaxLength(64) exportedAt?: string;
   @IsOptional() @IsInt() revision?: number;
 
   @IsOptional()
