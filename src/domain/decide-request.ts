@@ -1,4 +1,4 @@
-import { TOKEN_PATTERN } from './scope';
+import { RESOURCE_PATTERN, RESOURCE_RULE_TEXT, requiredTokenProblem } from './scope';
 import { DecideInput } from './decision';
 
 /** The request as the transport decoded it (proto field names); anything may be missing. */
@@ -19,7 +19,6 @@ export interface DecideLimits {
   maxAtSkewMs: number;
 }
 
-const RESOURCE = /^[\x21-\x7e]{1,128}$/;
 export const MAX_CLIENT_ID_BYTES = 256;
 
 /**
@@ -34,20 +33,15 @@ export function parseDecideRequest(
 ): DecideInput | string[] {
   const problems: string[] = [];
   const token = (field: 'department' | 'grade') => {
-    const value = raw[field];
-    if (value === undefined || value === '') problems.push(`${path}${field} is required`);
-    else if (!TOKEN_PATTERN.test(value)) {
-      problems.push(
-        `${path}${field} must match ^[a-z0-9][a-z0-9_-]{0,63}$ (lower-case letters, digits, "_" and "-", at most 64 characters)`,
-      );
-    }
-    return value ?? '';
+    const problem = requiredTokenProblem(`${path}${field}`, raw[field]);
+    if (problem) problems.push(problem);
+    return raw[field] ?? '';
   };
   const department = token('department');
   const grade = token('grade');
   const resource = raw.resource ?? '';
-  if (resource !== '' && !RESOURCE.test(resource))
-    problems.push(`${path}resource must be 1–128 printable characters without spaces`);
+  if (resource !== '' && !RESOURCE_PATTERN.test(resource))
+    problems.push(`${path}resource ${RESOURCE_RULE_TEXT}`);
   const clientId = raw.client_id ?? '';
   if (clientId.length > MAX_CLIENT_ID_BYTES || Buffer.byteLength(clientId) > MAX_CLIENT_ID_BYTES) {
     problems.push(`${path}client_id must be at most ${MAX_CLIENT_ID_BYTES} bytes`);

@@ -26,11 +26,10 @@ import {
   ON_EXCEED,
   OnExceed,
 } from '../domain/rule';
+import { RESOURCE_PATTERN, RESOURCE_RULE_TEXT } from '../domain/scope';
 import { SCOPE_TOKEN_REGEX, TOKEN_REGEX, scopeTokenMessage, tokenMessage } from './tokens';
 
 const FINITE = { allowNaN: false, allowInfinity: false };
-/** Resource names are not key parts; they only need to be printable and bounded. */
-const RESOURCE = /^[\x21-\x7e]{1,128}$/;
 
 export class RateLimitDto {
   /** Requests per second admitted for the scope (or per client with `per: "client"`). */
@@ -88,9 +87,9 @@ export class RuleBodyDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(100)
-  @Matches(RESOURCE, {
+  @Matches(RESOURCE_PATTERN, {
     each: true,
-    message: 'each value in coreResources must be 1–128 printable characters without spaces',
+    message: `each value in coreResources ${RESOURCE_RULE_TEXT}`,
   })
   coreResources?: string[];
 

@@ -1,7 +1,13 @@
-import { TOKEN_PATTERN, TOKEN_RULE_TEXT } from '../domain/scope';
+import {
+  SCOPE_TOKEN_PATTERN,
+  SCOPE_TOKEN_RULE_TEXT,
+  TOKEN_PATTERN,
+  TOKEN_RULE_TEXT,
+} from '../domain/scope';
 
+/** The domain's token rules, as the DTO decorators take them. */
 export const TOKEN_REGEX = TOKEN_PATTERN;
-export const SCOPE_TOKEN_REGEX = /^(\*|[a-z0-9][a-z0-9_-]{0,63})$/;
+export const SCOPE_TOKEN_REGEX = SCOPE_TOKEN_PATTERN;
 
 export const tokenMessage = (field: string): string => `${field} ${TOKEN_RULE_TEXT}`;
-export const scopeTokenMessage = (field: string): string => `${field} ${TOKEN_RULE_TEXT} or be "*"`;
+export const scopeTokenMessage = (field: string): string => `${field} ${SCOPE_TOKEN_RULE_TEXT}`;

@@ -9,7 +9,7 @@ import { DomainError, validationFailed } from '../domain/errors';
 import { InFlight } from '../domain/in-flight';
 import { KEYS } from '../domain/keys';
 import { Rule, RuleId, ruleKeyOf } from '../domain/rule';
-import { TOKEN_PATTERN } from '../domain/scope';
+import { requiredTokenProblem } from '../domain/scope';
 import type { Logger } from '../observability/logger';
 import { MetricsService } from '../observability/metrics.service';
 import { BreakerStore } from '../ports/breaker-store.port';
@@ -283,10 +283,8 @@ export class BreakerService {
   private problems(raw: RawOutcome, path: string): string[] {
     const problems: string[] = [];
     for (const field of ['department', 'grade'] as const) {
-      const value = raw[field];
-      if (!value) problems.push(`${path}${field} is required`);
-      else if (!TOKEN_PATTERN.test(value))
-        problems.push(`${path}${field} must match ^[a-z0-9][a-z0-9_-]{0,63}$`);
+      const problem = requiredTokenProblem(`${path}${field}`, raw[field]);
+      if (problem) problems.push(problem);
     }
     const latency = raw.latency_ms ?? 0;
     if (!Number.isFinite(latency) || latency < 0 || latency > this.options.maxLatencyMs) {

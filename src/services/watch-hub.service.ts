@@ -1,6 +1,6 @@
 import { KEYS } from '../domain/keys';
 import { DomainError, validationFailed } from '../domain/errors';
-import { TOKEN_PATTERN } from '../domain/scope';
+import { tokenProblem } from '../domain/scope';
 import type { Logger } from '../observability/logger';
 import { ChangeEvent, ConfigStore } from '../ports/config-store.port';
 import { BreakerService, BreakerTransitionEvent } from './breaker.service';
@@ -136,11 +136,8 @@ export class WatchHub {
     for (const field of ['department', 'grade', 'window'] as const) {
       const value = raw[field];
       if (!value) continue;
-      const wildcardOk = field !== 'window' && value === '*';
-      if (!wildcardOk && !TOKEN_PATTERN.test(value))
-        problems.push(
-          `${field} must match ^[a-z0-9][a-z0-9_-]{0,63}$${field === 'window' ? '' : ' or be "*"'}`,
-        );
+      const problem = tokenProblem(field, value, field !== 'window');
+      if (problem) problems.push(problem);
       filter[field] = value;
     }
     if (problems.length) throw validationFailed(problems);

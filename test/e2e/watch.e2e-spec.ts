@@ -212,7 +212,9 @@ describe('WatchRules stream (e2e, real etcd)', () => {
     const bad = watch({ window: 'Fall' });
     await bad.until('error', (x) => x.error !== undefined);
     expect(bad.error?.code).toBe(status.INVALID_ARGUMENT);
-    expect(bad.error?.details).toBe('window must match ^[a-z0-9][a-z0-9_-]{0,63}$');
+    expect(bad.error?.details).toBe(
+      'window must match ^[a-z0-9][a-z0-9_-]{0,63}$ (lower-case letters, digits, "_" and "-", at most 64 characters); got "Fall"',
+    );
     const negative = watch({ from_revision: -5 });
     await negative.until('error', (x) => x.error !== undefined);
     expect(negative.error?.details).toBe('from_revision must be 0 or a positive revision; got -5');
