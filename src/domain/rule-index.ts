@@ -1,5 +1,6 @@
+import { Map as ImmutableMap, Set as ImmutableSet } from 'immutable';
 import { WILDCARD } from './scope';
-import { Rule, isNamedWindow, ruleKeyOf } from './rule';
+import { Rule, RuleId, isNamedWindow, ruleKeyOf } from './rule';
 import { ActivityCheck, TimeWindow, compileWindow } from './time-window';
 
 interface Entry {
@@ -60,6 +61,30 @@ function compareEntries(a: Entry, b: Entry): number {
   return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 
+/** A rule as its bucket holds it, linked to its window's priority and compiled schedule. */
+function entryOf(
+  rule: Rule,
+  key: string,
+  linked: {
+    windows: ImmutableMap<string, TimeWindow>;
+    compiled: ImmutableMap<string, ActivityCheck>;
+  },
+): Entry {
+  const window = linked.windows.get(rule.window);
+  return {
+    rule,
+    key,
+    specificity: specificityOf(rule.department, rule.grade),
+    named: isNamedWindow(rule.window),
+    windowPriority: window?.priority ?? 0,
+    // A rule whose window vanished (deleted behind our back) can never be active.
+    isActive: linked.compiled.get(rule.window) ?? NEVER,
+    windowKnown: window !== undefined,
+  };
+}
+
+const NEVER: ActivityCheck = () => false;
+
 function whyOutranked(winner: Entry, loser: Entry): string {
   if (winner.specificity !== loser.specificity) return 'more specific scope';
   if (winner.named !== loser.named) return 'a named window beats "any"';
@@ -68,122 +93,176 @@ function whyOutranked(winner: Entry, loser: Entry): string {
   return 'earlier key order';
 }
 
+/** The persistent maps one index is made of; a change copies only the paths it touches. */
+interface IndexState {
+  readonly rules: ImmutableMap<string, Rule>;
+  readonly windows: ImmutableMap<string, TimeWindow>;
+  /** Each window compiled once, when it is put: a window change recompiles only that window. */
+  readonly compiled: ImmutableMap<string, ActivityCheck>;
+  readonly overrides: ImmutableMap<string, BreakerOverride>;
+  /** Rule keys by window name: what a window change has to re-link. */
+  readonly byWindow: ImmutableMap<string, ImmutableSet<string>>;
+  /** Rule keys by bucket (`department/grade`), and each bucket's entries in governing order. */
+  readonly members: ImmutableMap<string, ImmutableSet<string>>;
+  readonly buckets: ImmutableMap<string, readonly Entry[]>;
+}
+
+const EMPTY_STATE: IndexState = {
+  rules: ImmutableMap(),
+  windows: ImmutableMap(),
+  compiled: ImmutableMap(),
+  overrides: ImmutableMap(),
+  byWindow: ImmutableMap(),
+  members: ImmutableMap(),
+  buckets: ImmutableMap(),
+};
+
+const bucketOf = (rule: RuleId): string => `${rule.department}/${rule.grade}`;
+
+const addTo = (
+  map: ImmutableMap<string, ImmutableSet<string>>,
+  group: string,
+  key: string,
+): ImmutableMap<string, ImmutableSet<string>> =>
+  map.update(group, (set) => (set ?? ImmutableSet<string>()).add(key));
+
+const removeFrom = (
+  map: ImmutableMap<string, ImmutableSet<string>>,
+  group: string,
+  key: string,
+): ImmutableMap<string, ImmutableSet<string>> => {
+  const set = map.get(group)?.delete(key);
+  return set && set.size ? map.set(group, set) : map.delete(group);
+};
+
 /**
- * An immutable view of all rules and windows at one etcd revision. Changes produce a new index
+ * An immutable view of all rules and windows at one etcd revision. A change produces a new index
  * (withChanges) that the caller swaps in with one assignment, so a decision never sees half an
- * update. Lookups touch at most four buckets: (d,g), (d,*), (*,g), (*,*), most specific first.
+ * update. Its cost is proportional to the change, not to the number of rules: the maps are
+ * persistent (structural sharing), only the buckets a change touches are re-sorted, and only a
+ * changed window is recompiled (its rules are re-linked). Lookups touch at most four buckets:
+ * (d,g), (d,*), (*,g), (*,*), most specific first.
  */
 export class RuleIndex {
-  private readonly buckets = new Map<string, Entry[]>();
-
   private constructor(
-    private readonly ruleMap: ReadonlyMap<string, Rule>,
-    private readonly windowMap: ReadonlyMap<string, TimeWindow>,
+    private readonly state: IndexState,
     readonly revision: number,
-    private readonly overrideMap: ReadonlyMap<string, BreakerOverride> = new Map(),
-  ) {
-    const compiled = new Map<string, ActivityCheck>();
-    for (const [name, window] of windowMap) compiled.set(name, compileWindow(window));
-    for (const [key, rule] of ruleMap) {
-      const window = windowMap.get(rule.window);
-      const entry: Entry = {
-        rule,
-        key,
-        specificity: specificityOf(rule.department, rule.grade),
-        named: isNamedWindow(rule.window),
-        windowPriority: window?.priority ?? 0,
-        // A rule whose window vanished (deleted behind our back) can never be active.
-        isActive: compiled.get(rule.window) ?? (() => false),
-        windowKnown: window !== undefined,
-      };
-      const bucketKey = `${rule.department}/${rule.grade}`;
-      const bucket = this.buckets.get(bucketKey);
-      if (bucket) bucket.push(entry);
-      else this.buckets.set(bucketKey, [entry]);
-    }
-    for (const bucket of this.buckets.values()) bucket.sort(compareEntries);
-  }
+  ) {}
 
   static empty(): RuleIndex {
-    return new RuleIndex(new Map(), new Map(), 0);
+    return new RuleIndex(EMPTY_STATE, 0);
   }
 
   static build(rules: Iterable<Rule>, windows: Iterable<TimeWindow>, revision: number): RuleIndex {
-    const ruleMap = new Map<string, Rule>();
-    for (const rule of rules) ruleMap.set(ruleKeyOf(rule), rule);
-    const windowMap = new Map<string, TimeWindow>();
-    for (const window of windows) windowMap.set(window.name, window);
-    return new RuleIndex(ruleMap, windowMap, revision);
+    const changes: IndexChange[] = [];
+    for (const window of windows) changes.push({ kind: 'put-window', window });
+    for (const rule of rules) changes.push({ kind: 'put-rule', rule });
+    return RuleIndex.empty().withChanges(changes, revision);
   }
 
   withChanges(changes: readonly IndexChange[], revision: number): RuleIndex {
-    const rules = new Map(this.ruleMap);
-    const windows = new Map(this.windowMap);
-    const overrides = new Map(this.overrideMap);
+    let { rules, windows, compiled, overrides, byWindow, members } = this.state;
+    const touched = new Set<string>();
+    const changedWindows = new Set<string>();
     for (const change of changes) {
       switch (change.kind) {
         case 'put-override':
-          overrides.set(change.key, change.override);
+          overrides = overrides.set(change.key, change.override);
           break;
         case 'delete-override':
-          overrides.delete(change.key);
+          overrides = overrides.delete(change.key);
           break;
-        case 'put-rule':
-          rules.set(ruleKeyOf(change.rule), change.rule);
+        case 'put-rule': {
+          const key = ruleKeyOf(change.rule);
+          const old = rules.get(key);
+          if (old) byWindow = removeFrom(byWindow, old.window, key);
+          rules = rules.set(key, change.rule);
+          byWindow = addTo(byWindow, change.rule.window, key);
+          members = addTo(members, bucketOf(change.rule), key);
+          touched.add(bucketOf(change.rule));
           break;
-        case 'delete-rule':
-          rules.delete(change.key);
+        }
+        case 'delete-rule': {
+          const old = rules.get(change.key);
+          if (!old) break;
+          rules = rules.delete(change.key);
+          byWindow = removeFrom(byWindow, old.window, change.key);
+          members = removeFrom(members, bucketOf(old), change.key);
+          touched.add(bucketOf(old));
           break;
+        }
         case 'put-window':
-          windows.set(change.window.name, change.window);
+          windows = windows.set(change.window.name, change.window);
+          compiled = compiled.set(change.window.name, compileWindow(change.window));
+          changedWindows.add(change.window.name);
           break;
         case 'delete-window':
-          windows.delete(change.name);
+          windows = windows.delete(change.name);
+          compiled = compiled.delete(change.name);
+          changedWindows.add(change.name);
           break;
       }
     }
-    return new RuleIndex(rules, windows, Math.max(revision, this.revision), overrides);
+    // Rules of a changed window take its new priority and schedule (or, gone, never match).
+    for (const name of changedWindows)
+      for (const key of byWindow.get(name) ?? []) touched.add(bucketOf(rules.get(key)!));
+    const linked = { windows, compiled };
+    let buckets = this.state.buckets;
+    for (const bucket of touched) {
+      const keys = members.get(bucket);
+      if (!keys) {
+        buckets = buckets.delete(bucket);
+        continue;
+      }
+      const entries = [...keys].map((key) => entryOf(rules.get(key)!, key, linked));
+      buckets = buckets.set(bucket, entries.sort(compareEntries));
+    }
+    return new RuleIndex(
+      { rules, windows, compiled, overrides, byWindow, members, buckets },
+      Math.max(revision, this.revision),
+    );
   }
 
   get ruleCount(): number {
-    return this.ruleMap.size;
+    return this.state.rules.size;
   }
 
   get windowCount(): number {
-    return this.windowMap.size;
+    return this.state.windows.size;
   }
 
   rule(key: string): Rule | undefined {
-    return this.ruleMap.get(key);
+    return this.state.rules.get(key);
   }
 
   /** The manual breaker setting of a rule (by rule key), if an admin set one. */
   override(key: string): BreakerOverride | undefined {
-    return this.overrideMap.get(key);
+    return this.state.overrides.get(key);
   }
 
   window(name: string): TimeWindow | undefined {
-    return this.windowMap.get(name);
+    return this.state.windows.get(name);
   }
 
   /** All rules in key order. */
   rules(): Rule[] {
-    return [...this.ruleMap.values()].sort((a, b) => (ruleKeyOf(a) < ruleKeyOf(b) ? -1 : 1));
+    return [...this.state.rules.values()].sort((a, b) => (ruleKeyOf(a) < ruleKeyOf(b) ? -1 : 1));
   }
 
   /** All windows in name order. */
   windows(): TimeWindow[] {
-    return [...this.windowMap.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+    return [...this.state.windows.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
   }
 
   rulesUsingWindow(name: string): Rule[] {
-    return this.rules().filter((r) => r.window === name);
+    const keys = [...(this.state.byWindow.get(name) ?? [])].sort();
+    return keys.map((key) => this.state.rules.get(key)!);
   }
 
   /** The governing rule for a request at an instant, or undefined (NO_RULE). The hot path. */
   match(department: string, grade: string, atMs: number): Rule | undefined {
     for (const bucketKey of this.bucketKeys(department, grade)) {
-      const bucket = this.buckets.get(bucketKey);
+      const bucket = this.state.buckets.get(bucketKey);
       if (!bucket) continue;
       for (const entry of bucket) {
         if (entry.rule.enabled && entry.isActive(atMs)) return entry.rule;
@@ -197,7 +276,7 @@ export class RuleIndex {
     const candidates: ExplainCandidate[] = [];
     let winner: Entry | undefined;
     for (const bucketKey of this.bucketKeys(department, grade)) {
-      for (const entry of this.buckets.get(bucketKey) ?? []) {
+      for (const entry of this.state.buckets.get(bucketKey) ?? []) {
         const active = entry.isActive(atMs);
         let note: string;
         let governing = false;

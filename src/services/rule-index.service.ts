@@ -32,6 +32,7 @@ export interface RuleIndexOptions {
 }
 
 const RESYNC_DELAY_MS = 500;
+const SNAPSHOT_EVERY_MS = 1000;
 
 /**
  * The live, in-memory view of etcd. Lists rules and windows at one revision, then watches the
@@ -64,6 +65,10 @@ export class RuleIndexService implements LiveIndex {
   private syncing?: Promise<void>;
   private watchdog?: NodeJS.Timeout;
   private snapshotTimer?: NodeJS.Timeout;
+  /** The snapshot file write under way, if any. */
+  private snapshotWrite?: Promise<void>;
+  /** A change came after the last snapshot taken. */
+  private snapshotDue = false;
   private readonly waiters = new Set<{
     revision: number;
     resolve: (seen: boolean) => void;
@@ -144,10 +149,9 @@ export class RuleIndexService implements LiveIndex {
     }
     this.waiters.clear();
     await this.feed?.close();
-    if (this.snapshotTimer) {
-      clearTimeout(this.snapshotTimer);
-      await this.saveSnapshot();
-    }
+    clearTimeout(this.snapshotTimer);
+    await this.snapshotWrite;
+    await this.saveSnapshot();
   }
 
   /** Resolves true once the index has applied `revision` (or a later one), false on timeout. */
@@ -406,23 +410,38 @@ export class RuleIndexService implements LiveIndex {
     this.metrics.etcdSynced.set(this.isSynced() ? 1 : 0);
   }
 
+  /**
+   * At most one snapshot write at a time, at most one per SNAPSHOT_EVERY_MS: a burst of changes
+   * (an import) costs one write, not one per change. The entries and revision are taken together,
+   * synchronously; the file is written in chunks, off the decisions' way (file-snapshot.store.ts).
+   */
   private scheduleSnapshot(): void {
-    if (this.snapshotTimer || this.stopped) return;
-    this.snapshotTimer = setTimeout(() => void this.saveSnapshot(), 200);
+    if (this.stopped) return;
+    this.snapshotDue = true;
+    if (this.snapshotTimer || this.snapshotWrite) return;
+    this.snapshotTimer = setTimeout(() => void this.saveSnapshot(), SNAPSHOT_EVERY_MS);
     this.snapshotTimer.unref();
   }
 
-  private async saveSnapshot(): Promise<void> {
+  private saveSnapshot(): Promise<void> {
     this.snapshotTimer = undefined;
-    try {
-      await this.snapshots.save({
-        revision: this.current.revision,
-        savedAt: new Date().toISOString(),
-        entries: [...this.accepted.values()],
+    if (this.snapshotWrite || !this.snapshotDue) return this.snapshotWrite ?? Promise.resolve();
+    this.snapshotDue = false;
+    const snapshot = {
+      revision: this.current.revision,
+      savedAt: new Date().toISOString(),
+      entries: [...this.accepted.values()],
+    };
+    this.snapshotWrite = this.snapshots
+      .save(snapshot)
+      .catch((error: unknown) =>
+        this.logger.error({ err: describe(error) }, 'rule snapshot could not be written'),
+      )
+      .finally(() => {
+        this.snapshotWrite = undefined;
+        if (this.snapshotDue) this.scheduleSnapshot();
       });
-    } catch (error) {
-      this.logger.error({ err: describe(error) }, 'rule snapshot could not be written');
-    }
+    return this.snapshotWrite;
   }
 }
 

@@ -130,7 +130,7 @@ describe('RuleIndexService against a real etcd', () => {
     expect(service.index.rule('chem/2025/any')?.limit.qps).toBe(34);
 
     // A restart during the outage comes back with the snapshot.
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(1300); // the snapshot file is written at most once a second
     const restartedStore = storeFor(etcd.endpoint);
     const restarted = newService(restartedStore);
     await restarted.start();
