@@ -38,7 +38,10 @@ export class RateLimitDto {
   @Max(10_000_000)
   qps!: number;
 
-  /** Token bucket capacity; defaults to ceil(qps). Ignored by sliding_window except as the degrade cap. */
+  /**
+   * Token bucket capacity; defaults to ceil(qps). For a sliding window it only sizes the local
+   * limiter used while Redis is away (its degrade hard cap is twice the window budget).
+   */
   @IsOptional()
   @IsInt()
   @Min(1)

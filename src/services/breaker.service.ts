@@ -160,6 +160,12 @@ export class BreakerService {
   /** Forces a breaker open or closed, or back to automatic; audited; 404 for an unknown rule. */
   async force(id: RuleId, mode: BreakerMode, actor: string): Promise<BreakerView> {
     const rule = this.requireRule(id);
+    if (!rule.breaker.enabled && mode !== 'auto') {
+      throw new DomainError(
+        'BREAKER_DISABLED',
+        `rule ${ruleKeyOf(id)} has no breaker (breaker.enabled is false); enable it before forcing it`,
+      );
+    }
     const key = KEYS.breaker(id);
     const current = await this.config.get(key);
     const now = new Date(this.now());

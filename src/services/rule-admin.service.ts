@@ -37,6 +37,8 @@ interface Target {
   guards: KeyGuard[];
   /** Why the guards beyond the key's own failed. */
   explainGuards?: () => DomainError;
+  /** Keys deleted with it (a rule's breaker override must not outlive it). */
+  cascade?: string[];
 }
 
 interface Written {
@@ -184,6 +186,7 @@ export class RuleAdminService {
       label: `rule ${ruleKeyOf(id)}`,
       notFound: 'RULE_NOT_FOUND',
       guards: [{ key: KEYS.window(id.window), expect: { kind: 'present' } }],
+      cascade: [KEYS.breaker(id)],
       explainGuards: () =>
         new DomainError(
           'WINDOW_MISSING',
@@ -268,6 +271,7 @@ export class RuleAdminService {
       { kind: 'revision', revision: current.modRevision },
       [
         { key: target.key, value: null },
+        ...(target.cascade ?? []).map((key) => ({ key, value: null })),
         this.audit('delete', target.key, current, null, actor, now),
       ],
       () => this.keyChanged(target, current.modRevision),

@@ -229,6 +229,38 @@ describe('circuit breakers (e2e, two instances, real etcd and Redis)', () => {
     expect(bad.body.message).toEqual(['mode must be one of open, closed, auto']);
   });
 
+  it('refuses forcing a rule with no breaker (409), and a deleted rule takes its override with it', async () => {
+    await createRule('nobr', { breaker: { enabled: false } });
+    const refused = await a
+      .http()
+      .post('/api/v1/breakers/nobr/2023/any')
+      .set('Authorization', bearer('admin'))
+      .send({ mode: 'open' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.code).toBe('BREAKER_DISABLED');
+
+    await createRule('gone');
+    await a
+      .http()
+      .post('/api/v1/breakers/gone/2023/any')
+      .set('Authorization', bearer('admin'))
+      .send({ mode: 'open' })
+      .expect(200);
+    const rule = await a
+      .http()
+      .get('/api/v1/rules/gone/2023/any')
+      .set('Authorization', bearer('viewer'));
+    await a
+      .http()
+      .delete('/api/v1/rules/gone/2023/any')
+      .set('Authorization', bearer('editor'))
+      .set('If-Match', String(rule.body.revision))
+      .expect(204);
+    // Recreated under the same key, the rule does not inherit the old forced-open breaker.
+    await createRule('gone');
+    expect((await da.decide({ department: 'gone', grade: '2023' })).reason).toBe('OK');
+  });
+
   it('ignores and counts outcomes no breaker watches, and takes a client stream of batches', async () => {
     await a
       .http()

@@ -44,8 +44,11 @@ end
 if admitted == 1 then tokens = tokens - hits end
 
 redis.call('HSET', KEYS[1], 'tokens', tokens, 'ts', ts)
--- Once the bucket would be full again the key carries no information: let it expire.
-redis.call('PEXPIRE', KEYS[1], math.ceil((capacity + overdraft) / rate) + 1000)
+-- Once the bucket would be full again the key carries no information: let it expire. The
+-- deepest debt any call may leave is one capacity (a core resource's overdraft), so the TTL
+-- covers a refill from there whatever this call's own overdraft: a later call must not shorten it
+-- and bring an indebted bucket back full.
+redis.call('PEXPIRE', KEYS[1], math.ceil(2 * capacity / rate) + 1000)
 
 local retry = 0
 if admitted == 0 then
