@@ -10,12 +10,17 @@
  *
  *   npm run bench:propagation            (about 40 s)
  *   npm run bench:propagation -- --quick (200 writes)
+ *   npm run bench:propagation -- --rules 10000   (with 10,000 rules in etcd first)
  */
 import { ServiceError, credentials } from '@grpc/grpc-js';
 import { loadService } from '../src/transport/grpc/proto';
-import { fmt, startCluster } from './lib/cluster';
+import { Etcd3 } from 'etcd3';
+import { BenchCluster, fmt, startCluster } from './lib/cluster';
 
 const quick = process.argv.includes('--quick');
+const rulesArg = process.argv.indexOf('--rules');
+/** Rules already in etcd before the writes start (issue "Rule changes cost O(change)": 10,000). */
+const PRELOAD = rulesArg > 0 ? Number(process.argv[rulesArg + 1]) : 0;
 const WRITES = quick ? 200 : 1000;
 const RATE = 50; // writes per second
 const WATCHERS = 100;
@@ -29,8 +34,32 @@ const pct = (values: number[], p: number) => {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : NaN;
 };
 
+/** Writes `n` rules straight into etcd (1,000 per transaction), then waits for every instance. */
+async function preload(cluster: BenchCluster, n: number): Promise<void> {
+  const client = new Etcd3({ hosts: cluster.etcd.endpoint });
+  const value = JSON.stringify({ limit: { qps: 100 } });
+  for (let i = 0; i < n; i += 1000) {
+    const txn = client.if('/rulecenter/v1/meta/schema_version', 'Version', '>', 0);
+    for (let k = i; k < Math.min(n, i + 1000); k++)
+      txn.then(client.put(`/rulecenter/v1/rules/pre${k}/2023/any`).value(value));
+    await txn.commit();
+  }
+  client.close();
+  for (const rc of cluster.instances) {
+    for (;;) {
+      const ready = (await (await fetch(`http://127.0.0.1:${rc.httpPort}/readyz`)).json()) as {
+        etcd?: { rules?: number };
+      };
+      if ((ready.etcd?.rules ?? 0) >= n) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  console.log(`${n.toLocaleString('en')} rules preloaded; every instance has them`);
+}
+
 async function main(): Promise<void> {
   const cluster = await startCluster(3);
+  if (PRELOAD) await preload(cluster, PRELOAD);
   const Watch = loadService('rulecenter/v1/watch.proto', 'rulecenter.v1.RuleWatchService');
   const Decision = loadService('rulecenter/v1/decision.proto', 'rulecenter.v1.DecisionService');
   const streams: Stream[] = [];
