@@ -49,8 +49,7 @@ export class LifecycleService
 
   async onApplicationBootstrap(): Promise<void> {
     const prune = () => this.breakers.pruneStateSeries();
-    this.live.events.on('changes', prune);
-    this.live.events.on('resync', prune);
+    this.live.listen({ changed: prune, relisted: prune });
     this.breakers.listenToPeers();
     await this.live.start();
     await this.readiness.start();

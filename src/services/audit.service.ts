@@ -1,7 +1,13 @@
-import { AuditRecord, auditIdTimePart } from '../domain/audit';
+import { AuditRecord, auditIdTimePart, newAuditId } from '../domain/audit';
 import { KEYS } from '../domain/keys';
 import { ConfigStore, Write } from '../ports/config-store.port';
 import type { Logger } from '../observability/logger';
+
+/** Audit record write that rides in the same transaction as the change it records. */
+export function auditWrite(record: Omit<AuditRecord, 'id'>, now: Date): Write {
+  const id = newAuditId(now);
+  return { key: KEYS.audit(id), value: JSON.stringify({ id, ...record }) };
+}
 
 export interface AuditOptions {
   retentionCount: number;

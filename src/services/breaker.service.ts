@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import {
   BreakerMode,
   BreakerPhase,
@@ -14,7 +13,7 @@ import type { Logger } from '../observability/logger';
 import { MetricsService } from '../observability/metrics.service';
 import { BreakerStore } from '../ports/breaker-store.port';
 import { ConfigStore } from '../ports/config-store.port';
-import { auditWrite } from './rule-admin.service';
+import { auditWrite } from './audit.service';
 import { LiveIndex } from './rule-index.service';
 
 /** An outcome as the transport decoded it (proto field names). */
@@ -65,8 +64,13 @@ const STATE_VALUE: Record<BreakerPhase, number> = { CLOSED: 0, OPEN: 1, HALF_OPE
  * Admins force a breaker open or closed through an etcd key (durable, audited, watched by every
  * instance), which the decision path reads from memory.
  */
-export class BreakerService {
-  readonly events = new EventEmitter();
+/** Where breaker transitions (this instance's and its peers') are told. */
+export interface BreakerTransitions {
+  onTransition(listener: (event: BreakerTransitionEvent) => void): void;
+}
+
+export class BreakerService implements BreakerTransitions {
+  private readonly transitionListeners: ((event: BreakerTransitionEvent) => void)[] = [];
   /** Rules with a breaker_state series, so deleted rules' series can be dropped. */
   private readonly stateSeries = new Set<string>();
   private readonly inFlight: InFlight;
@@ -244,6 +248,14 @@ export class BreakerService {
     }
   }
 
+  onTransition(listener: (event: BreakerTransitionEvent) => void): void {
+    this.transitionListeners.push(listener);
+  }
+
+  private tell(event: BreakerTransitionEvent): void {
+    for (const listener of this.transitionListeners) listener(event);
+  }
+
   /**
    * Transitions other instances caused reach this instance's watchers too (Redis pub/sub, best
    * effort: a notification lost while Redis is away is not replayed; the state itself is in Redis).
@@ -252,7 +264,7 @@ export class BreakerService {
     this.breakers.onPeerTransition((event) => {
       this.setState(event.rule, event.to);
       this.logger.debug(event, `breaker ${event.rule} ${event.from} -> ${event.to} (on a peer)`);
-      this.events.emit('transition', event);
+      this.tell(event);
     });
   }
 
@@ -275,7 +287,7 @@ export class BreakerService {
     this.metrics.breakerTransitions.inc({ from: event.from, to: event.to });
     this.setState(event.rule, event.to);
     this.logger.warn(event, `breaker ${event.rule} ${event.from} -> ${event.to}`);
-    this.events.emit('transition', event);
+    this.tell(event);
     this.breakers
       .publishTransition(event)
       .catch((error: unknown) =>

@@ -1,4 +1,5 @@
-import { AuditAction, AuditRecord, newAuditId } from '../domain/audit';
+import { AuditAction } from '../domain/audit';
+import { auditWrite } from './audit.service';
 import { DomainError } from '../domain/errors';
 import { KEYS } from '../domain/keys';
 import { Rule, RuleBody, RuleId, ruleKeyOf } from '../domain/rule';
@@ -54,12 +55,6 @@ const parseStored = (entry: StoredEntry | undefined): Record<string, unknown> | 
     return { unparsable: entry.value };
   }
 };
-
-/** Audit record write that rides in the same transaction as the change it records. */
-export function auditWrite(record: Omit<AuditRecord, 'id'>, now: Date): Write {
-  const id = newAuditId(now);
-  return { key: KEYS.audit(id), value: JSON.stringify({ id, ...record }) };
-}
 
 /**
  * Rule and window administration. Reads come from the in-memory index (they keep working while

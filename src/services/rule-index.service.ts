@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import { DomainError } from '../domain/errors';
 import { KEYS } from '../domain/keys';
 import { IndexChange, RuleIndex } from '../domain/rule-index';
@@ -27,6 +26,20 @@ export interface LiveIndex {
   waitForRevision(revision: number, timeoutMs: number): Promise<boolean>;
 }
 
+/** Told what the live index applied, synchronously, right after each new index is swapped in. */
+export interface IndexListener {
+  /** The rule, window and override entries one watch response applied, in revision order. */
+  changed(entries: readonly ChangeEvent[]): void;
+  /** The index was rebuilt from a full listing at `revision`: changes since are unknown. */
+  relisted(revision: number): void;
+}
+
+/** What watchers are served from: the live index, its accepted entries and what it applies. */
+export interface LiveRules extends LiveIndex {
+  snapshotEntries(): readonly ChangeEvent[];
+  listen(listener: IndexListener): void;
+}
+
 export interface RuleIndexOptions {
   watchdogMs: number;
 }
@@ -41,7 +54,7 @@ const SNAPSHOT_EVERY_MS = 1000;
  * of that key keeps serving. A snapshot file carries the index across restarts during an etcd
  * outage. The decision path only ever reads `index` — it never awaits etcd.
  */
-export class RuleIndexService implements LiveIndex {
+export class RuleIndexService implements LiveRules {
   private current = RuleIndex.empty();
   /** Accepted raw entries (rules and windows), for the snapshot file. */
   private readonly accepted = new Map<string, ChangeEvent>();
@@ -90,12 +103,11 @@ export class RuleIndexService implements LiveIndex {
     return this.current;
   }
 
-  /**
-   * 'changes' (ChangeEvent[]): the rule, window and override entries one watch response applied,
-   * in revision order, emitted right after the new index is swapped in. 'resync' (revision): the
-   * index was rebuilt from a full listing, so individual changes since the last event are unknown.
-   */
-  readonly events = new EventEmitter();
+  private readonly listeners: IndexListener[] = [];
+
+  listen(listener: IndexListener): void {
+    this.listeners.push(listener);
+  }
 
   /** Every accepted rule, window and override entry of the current index, in key order. */
   snapshotEntries(): readonly ChangeEvent[] {
@@ -219,7 +231,7 @@ export class RuleIndexService implements LiveIndex {
     this.swap(RuleIndex.empty().withChanges(changes, rules.revision), 'etcd');
     this.appliedRevision = rules.revision;
     this.staleSince = undefined;
-    this.events.emit('resync', rules.revision);
+    for (const listener of this.listeners) listener.relisted(rules.revision);
     this.logger.info(
       {
         revision: rules.revision,
@@ -326,7 +338,7 @@ export class RuleIndexService implements LiveIndex {
     const revision = events[events.length - 1].modRevision;
     this.swap(this.current.withChanges(changes, revision), 'etcd');
     this.appliedRevision = revision;
-    if (applied.length) this.events.emit('changes', applied);
+    if (applied.length) for (const listener of this.listeners) listener.changed(applied);
     for (const change of changes) {
       this.metrics.ruleChangesApplied.inc({ kind: change.kind });
       this.logger.info(

@@ -5,7 +5,7 @@ import { RuleBody, RuleId, ruleKeyOf } from '../domain/rule';
 import { ANY_WINDOW, TimeWindowSpec } from '../domain/time-window';
 import { ConfigStore, KeyGuard, StoredEntry, Write } from '../ports/config-store.port';
 import { encodeStored } from '../schema/stored-entry.codec';
-import { auditWrite } from './rule-admin.service';
+import { auditWrite } from './audit.service';
 import { LiveIndex } from './rule-index.service';
 
 export type ImportedRule = RuleId & RuleBody;

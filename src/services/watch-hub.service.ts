@@ -3,8 +3,9 @@ import { DomainError, validationFailed } from '../domain/errors';
 import { tokenProblem } from '../domain/scope';
 import type { Logger } from '../observability/logger';
 import { ChangeEvent, ConfigStore } from '../ports/config-store.port';
-import { BreakerService, BreakerTransitionEvent } from './breaker.service';
-import { RuleIndexService } from './rule-index.service';
+import { BreakerTransitionEvent } from '../domain/breaker';
+import { BreakerTransitions } from './breaker.service';
+import { LiveRules } from './rule-index.service';
 
 export type WatchEventType = 'PUT' | 'DELETE' | 'SNAPSHOT_END' | 'BREAKER';
 export type WatchEventKind = 'RULE' | 'WINDOW' | 'BREAKER_OVERRIDE' | 'KIND_UNSPECIFIED';
@@ -114,15 +115,17 @@ export class WatchHub {
   private waiting = 0;
 
   constructor(
-    private readonly live: RuleIndexService,
+    private readonly live: LiveRules,
     private readonly store: ConfigStore,
-    breakers: BreakerService,
+    breakers: BreakerTransitions,
     private readonly logger: Logger,
     private readonly options: WatchHubOptions,
   ) {
-    live.events.on('changes', (entries: ChangeEvent[]) => this.onChanges(entries));
-    live.events.on('resync', (revision: number) => this.onResync(revision));
-    breakers.events.on('transition', (t: BreakerTransitionEvent) => this.onBreaker(t));
+    live.listen({
+      changed: (entries) => this.onChanges(entries),
+      relisted: (revision) => this.onResync(revision),
+    });
+    breakers.onTransition((transition) => this.onBreaker(transition));
   }
 
   get watchers(): number {
@@ -246,7 +249,7 @@ export class WatchHub {
     };
   }
 
-  private onChanges(entries: ChangeEvent[]): void {
+  private onChanges(entries: readonly ChangeEvent[]): void {
     if (this.historyFrom !== undefined) {
       this.history.push(...entries);
       const excess = this.history.length - this.options.historySize;
