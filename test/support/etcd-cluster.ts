@@ -90,6 +90,13 @@ export class EtcdCluster {
     return this.members.map((m) => `http://127.0.0.1:${m.client}`);
   }
 
+  /** Endpoints of the members that can answer now (running, not paused). */
+  get answeringEndpoints(): string[] {
+    return this.members
+      .filter((m) => EtcdCluster.running(m) && !m.paused)
+      .map((m) => `http://127.0.0.1:${m.client}`);
+  }
+
   get memberNames(): string[] {
     return this.members.map((m) => m.name);
   }
@@ -106,16 +113,11 @@ export class EtcdCluster {
 
   /** Runs etcdctl against the members that can answer (running, not paused); resolves with stdout. */
   async ctl(...args: string[]): Promise<string> {
-    const answering = this.members.filter((m) => EtcdCluster.running(m) && !m.paused);
+    const answering = this.answeringEndpoints;
     if (answering.length === 0) throw new Error('no etcd member is running');
     const { stdout } = await run(
       'etcdctl',
-      [
-        '--endpoints',
-        answering.map((m) => `127.0.0.1:${m.client}`).join(','),
-        '--command-timeout=5s',
-        ...args,
-      ],
+      ['--endpoints', answering.join(','), '--command-timeout=5s', ...args],
       {
         env: { ...process.env, ETCDCTL_API: '3' },
       },
@@ -138,6 +140,25 @@ export class EtcdCluster {
       timeoutMs,
       200,
     );
+  }
+
+  /** Resolves once the named member answers a health check itself (false after `timeoutMs`). */
+  async memberAnswers(name: string, timeoutMs: number): Promise<boolean> {
+    const m = this.member(name);
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      try {
+        await run(
+          'etcdctl',
+          ['--endpoints', `127.0.0.1:${m.client}`, '--command-timeout=1s', 'endpoint', 'health'],
+          { env: { ...process.env, ETCDCTL_API: '3' } },
+        );
+        return true;
+      } catch {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    return false;
   }
 
   /** Kills the current leader (SIGKILL) and returns its name. */
