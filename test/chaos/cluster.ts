@@ -203,23 +203,24 @@ export class ChaosEnvironment {
   }
 
   /**
-   * Writes `revisions` puts, 48 at a time, to 50 keys under the prefix that are neither rules nor
+   * Writes `revisions` puts, 24 at a time, to 50 keys under the prefix that are neither rules nor
    * windows (audit records and registrations share the prefix the same way). A watch that is
    * behind by more than etcd sends in one round (1,000 revisions) catches up over several rounds,
    * which is where a resume point taken from a response header skips revisions.
    */
   async writeBurst(revisions: number): Promise<{ written: number; failed: number }> {
+    if (this.etcd.answeringEndpoints.length === 0) return { written: 0, failed: revisions };
     const client = new Etcd3({
-      hosts: this.etcd.endpoints,
+      hosts: this.etcd.answeringEndpoints,
       dialTimeout: 1000,
       defaultCallOptions: () => ({ deadline: Date.now() + 2000 }),
     });
     let written = 0;
     let failed = 0;
     try {
-      for (let i = 0; i < revisions && failed < 100; i += 48) {
+      for (let i = 0; i < revisions && failed < 100; i += 24) {
         await Promise.all(
-          Array.from({ length: Math.min(48, revisions - i) }, (_, j) =>
+          Array.from({ length: Math.min(24, revisions - i) }, (_, j) =>
             client
               .put(`${ETCD_PREFIX}chaos-burst/k${(i + j) % 50}`)
               .value(String(i + j))

@@ -1,5 +1,6 @@
-import { sleep } from '../support/ports';
+import { sleep, waitFor } from '../support/ports';
 import { ChaosEnvironment } from './cluster';
+import { Rng } from './rng';
 import { FaultKind, PlannedFault, describeFault, laneOf } from './schedule';
 
 /** A planned fault and what happened when it was injected (absolute ms timestamps). */
@@ -79,6 +80,51 @@ export class FaultInjector {
         await etcd.waitHealthy(30_000);
         break;
       case 'kill-member':
+      case 'flap-member': {
+        // A crash loop that dies soon after it serves again: clients that reconnected to the
+        // member are cut again, often while a watch created on it is still catching up.
+        const rng = new Rng(record.seed);
+        let cycles = 0;
+        while (Date.now() < record.startedAt + record.durationMs) {
+          await etcd.kill(members);
+          await sleep(rng.int(50, 300));
+          etcd.restart(members);
+          await etcd.memberAnswers(record.target, 3000);
+          await sleep(rng.int(20, 500));
+          cycles++;
+        }
+        record.note = `${cycles} crash cycles`;
+        record.endedAt = Date.now();
+        await etcd.waitHealthy(30_000);
+        break;
+      }
+      case 'stall-member': {
+        // A member hangs while the rest of the cluster takes a burst of writes, so every watch
+        // connected to it is far behind when it wakes; it dies (and restarts) while those
+        // watches catch up. durationMs is how long it is down after the kill.
+        const rng = new Rng(record.seed);
+        etcd.pause(members);
+        await waitFor(
+          'a quorum without the stalled member',
+          () =>
+            etcd.revision().then(
+              () => true,
+              () => false,
+            ),
+          10_000,
+          100,
+        );
+        const { written } = await this.env.writeBurst(1500);
+        etcd.resume(members);
+        await sleep(rng.int(0, 400));
+        await etcd.kill(members);
+        record.note = `${written} revisions written while stalled`;
+        await sleep(record.durationMs);
+        etcd.restart(members);
+        record.endedAt = Date.now();
+        await etcd.waitHealthy(30_000);
+        break;
+      }
       case 'etcd-outage':
         await etcd.kill(members);
         await sleep(record.durationMs);

@@ -4,6 +4,8 @@ export const FAULT_KINDS = [
   'pause-member', // SIGSTOP one etcd member, SIGCONT after the duration
   'pause-all', // SIGSTOP every etcd member (a frozen cluster: sockets open, nothing answers)
   'kill-member', // SIGKILL one etcd member, restart it on its data dir after the duration
+  'flap-member', // one etcd member crash-loops: killed and restarted every few hundred ms
+  'stall-member', // one member hangs (SIGSTOP) while the others take a write burst, wakes, then is SIGKILLed
   'etcd-outage', // SIGKILL every member, restart all after the duration (longer than the lease TTL)
   'compact', // compact etcd's history at its current revision
   'redis-restart', // SIGKILL Redis, restart it on the same port after the duration
@@ -19,6 +21,8 @@ export const DEFAULT_MIX: Record<FaultKind, number> = {
   'pause-member': 3,
   'pause-all': 2,
   'kill-member': 2,
+  'flap-member': 1,
+  'stall-member': 1,
   'etcd-outage': 1,
   compact: 2,
   'redis-restart': 2,
@@ -36,6 +40,8 @@ export interface PlannedFault {
   at: number;
   /** How long the fault lasts before it is undone (0 for a compaction). */
   durationMs: number;
+  /** Seed of the fault's own random choices (a crash loop's rhythm). */
+  seed: number;
 }
 
 export interface ScheduleOptions {
@@ -55,6 +61,8 @@ const RANGES: Record<FaultKind, [number, number]> = {
   'pause-member': [200, 5000],
   'pause-all': [200, 5000],
   'kill-member': [500, 4000],
+  'flap-member': [1000, 4000],
+  'stall-member': [500, 2000],
   'etcd-outage': [3000, 8000],
   compact: [0, 0],
   'redis-restart': [500, 4000],
@@ -72,6 +80,8 @@ const RECOVERY_MS: Record<FaultKind, number> = {
   'pause-member': 1000,
   'pause-all': 1500,
   'kill-member': 2500,
+  'flap-member': 2500,
+  'stall-member': 8000,
   'etcd-outage': 3000,
   compact: 500,
   'redis-restart': 500,
@@ -113,7 +123,10 @@ export function planSchedule(options: ScheduleOptions): PlannedFault[] {
     const [lo, hi] = RANGES[kind];
     const durationMs = rng.int(lo, hi);
     const target =
-      kind === 'pause-member' || kind === 'kill-member'
+      kind === 'pause-member' ||
+      kind === 'kill-member' ||
+      kind === 'flap-member' ||
+      kind === 'stall-member'
         ? rng.pick(options.members)
         : kind === 'kill-instance' || kind === 'term-instance'
           ? rng.pick(options.instances)
@@ -136,7 +149,7 @@ export function planSchedule(options: ScheduleOptions): PlannedFault[] {
     if (end > options.durationMs) continue;
     busyUntil.set(resource, end);
     if (clusterWide(kind)) clusterDown.push([at, end]);
-    faults.push({ id: 0, kind, target, at, durationMs });
+    faults.push({ id: 0, kind, target, at, durationMs, seed: rng.int(1, 2 ** 31) });
   }
   faults.sort((a, b) => a.at - b.at);
   faults.forEach((f, i) => (f.id = i + 1));
