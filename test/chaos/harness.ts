@@ -130,7 +130,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       checkWatchers(watchers, oracle, finalRevision),
       ...checkWrites(writer.records, oracle),
       ...checkReadiness(env, probe.samples, injector.records, registrations.checks, t0, end),
-      ...checkDecisions(env, load.records, lag, t0),
+      ...checkDecisions(env, load.records, lag, injector.records, t0),
       checkProcesses(env, injector.records, t0),
       faultsRow(injector.records),
     ];

@@ -1,5 +1,5 @@
 import { ChaosEnvironment, InstanceSlot } from '../cluster';
-import { FaultRecord } from '../faults';
+import { FaultRecord, touchesEtcd } from '../faults';
 import { ReadinessSample, RegistrationCheck } from '../probes';
 import { Check, CheckResult, rel } from './result';
 
@@ -101,9 +101,7 @@ export function checkReadiness(
 
   // Strict readiness depends on etcd (synced) and Redis (reachable) only.
   const strict = new Check('4b', 'strict /readyz 200 within 2 s of etcd and Redis healthy');
-  const infra = faults.filter(
-    (f) => f.kind !== 'kill-instance' && f.kind !== 'term-instance' && f.kind !== 'compact',
-  );
+  const infra = faults.filter((f) => touchesEtcd(f.kind) || f.kind === 'redis-restart');
   const strictPoints = checkBackWithin(strict, env, samples, infra, true, t0, end);
   rows.push(strict.done(`${strictPoints} instance recoveries`));
 
@@ -113,7 +111,12 @@ export function checkReadiness(
     if (s.strict || s.status === 0) return false;
     const slot = env.slot(s.slot);
     const incarnation = slot.incarnations.find((i) => i.generation === s.generation);
-    return !!incarnation && !incarnation.stoppedAt && !slot.disruptedDuring(s.at, s.at, 0);
+    // Not once the harness began to stop it: a draining instance rightly answers 503.
+    return (
+      !!incarnation &&
+      (incarnation.stoppedAt ?? Infinity) > s.at &&
+      !slot.disruptedDuring(s.at, s.at, 0)
+    );
   });
   // One violation per episode (503s of one process less than a second apart), not per probe.
   const episodes: { who: string; from: number; to: number; probes: number }[] = [];
