@@ -107,35 +107,23 @@ export class AdminWriter {
     await this.loop;
   }
 
+  /** One operation, picked by weight. */
+  private readonly operations: Record<string, [number, () => Promise<unknown>]> = {
+    createRule: [4, () => this.createRule()],
+    replaceRule: [3, () => this.replace('rules', this.pickRule())],
+    deleteRule: [2, () => this.remove('rules', this.pickRule())],
+    createWindow: [1.5, () => this.createWindow()],
+    replaceWindow: [1, () => this.replace('windows', this.pickWindow())],
+    deleteWindow: [1, () => this.remove('windows', this.pickWindow())],
+    importSome: [1.5, () => this.importSome()],
+    race: [2, () => this.race()],
+  };
+
   private async step(): Promise<void> {
-    const op = this.rng.weighted({
-      createRule: 4,
-      replaceRule: 3,
-      deleteRule: 2,
-      createWindow: 1.5,
-      replaceWindow: 1,
-      deleteWindow: 1,
-      importSome: 1.5,
-      race: 2,
-    });
-    switch (op) {
-      case 'createRule':
-        return void (await this.createRule());
-      case 'replaceRule':
-        return this.replace('rules', this.pickRule());
-      case 'deleteRule':
-        return this.remove('rules', this.pickRule());
-      case 'createWindow':
-        return void (await this.createWindow());
-      case 'replaceWindow':
-        return this.replace('windows', this.pickWindow());
-      case 'deleteWindow':
-        return this.remove('windows', this.pickWindow());
-      case 'importSome':
-        return void (await this.importSome());
-      case 'race':
-        return this.race();
-    }
+    const weights = Object.fromEntries(
+      Object.entries(this.operations).map(([name, [weight]]) => [name, weight]),
+    );
+    await this.operations[this.rng.weighted(weights)][1]();
   }
 
   private pickRule(): string | undefined {
