@@ -74,6 +74,7 @@ export function checkDecisions(
   slow.note(
     `healthy-instance latency p50 ${percentile(healthyLatencies, 0.5).toFixed(1)} ms, p99 ${percentile(healthyLatencies, 0.99).toFixed(1)} ms, max ${percentile(healthyLatencies, 1).toFixed(1)} ms`,
   );
+  if (burstCalls) slow.note(`${burstCalls} calls during write bursts not judged on latency`);
   if (excused)
     slow.note(
       `${excused} slow calls excused: the harness itself stalled ≥ ${HARNESS_STALL_MS} ms during them`,
