@@ -1,8 +1,10 @@
 import { RuleEventMessage } from '../support/watch-client';
+import { ChaosEnvironment } from './cluster';
+import { FaultInjector } from './faults';
 import { verifyWatcher } from './invariants/watch-streams';
 import { checkWrites } from './invariants/writes';
 import { Oracle, OracleEvent } from './oracle';
-import { DEFAULT_MIX, FAULT_KINDS, planSchedule } from './schedule';
+import { DEFAULT_MIX, FAULT_KINDS, FaultKind, planSchedule } from './schedule';
 import { WatchSession } from './watchers';
 import { WriteRecord } from './writer';
 
@@ -194,5 +196,68 @@ describe('chaos schedule', () => {
     expect(plan(7)).not.toEqual(plan(8));
     for (const seed of [1, 2, 3, 42])
       expect(new Set(plan(seed).map((f) => f.kind))).toEqual(new Set(FAULT_KINDS));
+  });
+});
+
+describe('chaos fault injector', () => {
+  /** A stand-in environment that records what the injector does to it. */
+  function fakeEnvironment(calls: string[]): ChaosEnvironment {
+    const who = (members?: string[]) => members?.join(',') ?? 'all';
+    const etcd = {
+      pause: (m?: string[]) => calls.push(`pause ${who(m)}`),
+      resume: (m?: string[]) => calls.push(`resume ${who(m)}`),
+      kill: async (m?: string[]) => calls.push(`kill ${who(m)}`),
+      restart: (m?: string[]) => calls.push(`restart ${who(m)}`),
+      waitHealthy: async () => undefined,
+      memberAnswers: async (m: string) => calls.push(`answers ${m}`) > 0,
+      revision: async () => 5,
+      compact: async () => 5,
+    };
+    return {
+      etcd,
+      redis: {
+        stop: async () => calls.push('redis stop'),
+        resume: async () => calls.push('redis start'),
+      },
+      slot: (name: string) => ({ name }),
+      stopInstance: async (slot: { name: string }, signal: string) => {
+        calls.push(`${signal} ${slot.name}`);
+        return { id: `${slot.name}-g1`, exit: { code: null, signal } };
+      },
+      startInstance: async (slot: { name: string }) => {
+        calls.push(`start ${slot.name}`);
+        return { id: `${slot.name}-g2`, spawnedAt: 0, startedAt: 1 };
+      },
+      endDisruption: () => undefined,
+      writeBurst: async () => {
+        calls.push('burst');
+        return { written: 1500, failed: 0 };
+      },
+    } as unknown as ChaosEnvironment;
+  }
+
+  it.each([
+    ['pause-member', 'm1', ['pause m1', 'resume m1']],
+    ['pause-all', 'cluster', ['pause all', 'resume all']],
+    ['kill-member', 'm1', ['kill m1', 'restart m1']],
+    ['etcd-outage', 'cluster', ['kill all', 'restart all']],
+    ['flap-member', 'm1', ['kill m1', 'restart m1', 'answers m1']],
+    ['stall-member', 'm1', ['pause m1', 'burst', 'resume m1', 'kill m1', 'restart m1']],
+    ['compact', 'cluster', []],
+    ['write-burst', 'cluster', ['burst']],
+    ['redis-restart', 'redis', ['redis stop', 'redis start']],
+    ['kill-instance', 'rc1', ['SIGKILL rc1', 'start rc1']],
+    ['term-instance', 'rc1', ['SIGTERM rc1', 'start rc1']],
+  ] as [FaultKind, string, string[]][])('%s does what it says', async (kind, target, expected) => {
+    const calls: string[] = [];
+    const injector = new FaultInjector(
+      fakeEnvironment(calls),
+      [{ id: 1, kind, target, at: 0, durationMs: 0, seed: 1 }],
+      () => undefined,
+    );
+    await injector.run(Date.now());
+    expect(calls).toEqual(expected);
+    expect(injector.records[0].failed).toBeUndefined();
+    expect(injector.records[0].recoveredAt).toBeDefined();
   });
 });

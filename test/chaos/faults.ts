@@ -79,20 +79,19 @@ export class FaultInjector {
         record.endedAt = Date.now();
         await etcd.waitHealthy(30_000);
         break;
-      case 'kill-member':
       case 'flap-member': {
         // A crash loop that dies soon after it serves again: clients that reconnected to the
         // member are cut again, often while a watch created on it is still catching up.
         const rng = new Rng(record.seed);
         let cycles = 0;
-        while (Date.now() < record.startedAt + record.durationMs) {
+        do {
           await etcd.kill(members);
           await sleep(rng.int(50, 300));
           etcd.restart(members);
           await etcd.memberAnswers(record.target, 3000);
           await sleep(rng.int(20, 500));
           cycles++;
-        }
+        } while (Date.now() < record.startedAt + record.durationMs);
         record.note = `${cycles} crash cycles`;
         record.endedAt = Date.now();
         await etcd.waitHealthy(30_000);
@@ -125,6 +124,7 @@ export class FaultInjector {
         await etcd.waitHealthy(30_000);
         break;
       }
+      case 'kill-member':
       case 'etcd-outage':
         await etcd.kill(members);
         await sleep(record.durationMs);
