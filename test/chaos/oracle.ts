@@ -2,7 +2,7 @@ import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
-import { waitFor } from '../support/ports';
+import { killOnExit, waitFor } from '../support/ports';
 
 const run = promisify(execFile);
 
@@ -98,13 +98,10 @@ export class Oracle {
     );
     closeSync(log);
     this.child = child;
-    const kill = () => child.kill('SIGKILL');
-    process.once('exit', kill);
+    killOnExit(child);
     createInterface({ input: child.stdout! }).on('line', (line) => this.onLine(line));
-    child.once('exit', () => {
-      process.removeListener('exit', kill);
-      this.onExit();
-    });
+    // 'close', not 'exit': the cancel line naming the compact revision must have been read.
+    child.once('close', () => this.onExit());
   }
 
   private onLine(line: string): void {
