@@ -5,6 +5,8 @@ import { DecisionRecord, LagMonitor } from '../load';
 import { Check, CheckResult, rel } from './result';
 
 const LATENCY_LIMIT_MS = REDIS_TIMEOUT_MS + 50;
+/** How long after a restart calls to that instance still count as disrupted. */
+const WARM_UP_MS = 3000;
 /** A harness event-loop stall this long during a call makes its timing meaningless. */
 const HARNESS_STALL_MS = 30;
 
@@ -27,8 +29,10 @@ export function checkDecisions(
     '5b',
     'no decision errors (INTERNAL anywhere, any error on a healthy instance)',
   );
+  // A restarted process's first seconds count with its restart: ts-node compiles modules as
+  // they are first required, so the first calls through a code path pay for a compiler.
   const disrupted = (r: DecisionRecord) =>
-    env.slot(r.slot).disruptedDuring(r.sentAt, r.sentAt + r.latencyMs);
+    env.slot(r.slot).disruptedDuring(r.sentAt, r.sentAt + r.latencyMs, WARM_UP_MS);
   const heavy = heavyMoments(env, faults);
   const underLoad = (r: DecisionRecord) =>
     heavy.some(([from, to]) => r.sentAt <= to && r.sentAt + r.latencyMs >= from);
