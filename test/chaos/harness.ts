@@ -12,7 +12,7 @@ import { checkWrites } from './invariants/writes';
 import { DecisionLoad, LagMonitor } from './load';
 import { Oracle } from './oracle';
 import { ReadinessProbe, RegistrationChecker } from './probes';
-import { ChaosReport, buildReport, formatReport, writeReport } from './report';
+import { ChaosReport, buildReport, formatReport, writeEvidence, writeReport } from './report';
 import { Rng } from './rng';
 import { DEFAULT_MIX, FaultMix, PlannedFault, describeFault, planSchedule } from './schedule';
 import { ChaosWatcher, watcherFilters } from './watchers';
@@ -108,6 +108,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     });
     if (options.mixText) report.replay += ` --mix ${options.mixText}`;
     writeReport(report);
+    writeEvidence(runDir, {
+      history: run.oracle.events,
+      writes: run.writer.records,
+      streams: run.watchers.flatMap((w) =>
+        w.sessions.map(({ events, ...session }) => ({
+          watcher: w.id,
+          filter: w.filter,
+          ...session,
+          received: events.length,
+          revisions: events.map((e) => Number(e.revision ?? 0)).filter((r) => r > 0),
+        })),
+      ),
+    });
     log(formatReport(report, t0));
     return report;
   } finally {

@@ -94,3 +94,17 @@ export function writeReport(report: ChaosReport): string {
   writeFileSync(file, JSON.stringify(report, null, 2));
   return file;
 }
+
+/**
+ * The raw material behind the verdicts, next to the report, for following a violation up:
+ * etcd's history as the oracle saw it, every admin write, every watch stream (without its events).
+ */
+export function writeEvidence(
+  runDir: string,
+  evidence: { history: unknown[]; writes: unknown[]; streams: unknown[] },
+): void {
+  const lines = (items: unknown[]) => items.map((i) => JSON.stringify(i)).join('\n') + '\n';
+  writeFileSync(join(runDir, 'history.jsonl'), lines(evidence.history));
+  writeFileSync(join(runDir, 'writes.jsonl'), lines(evidence.writes));
+  writeFileSync(join(runDir, 'streams.jsonl'), lines(evidence.streams));
+}
