@@ -69,15 +69,19 @@ export class FaultInjector {
   private async inject(record: FaultRecord): Promise<void> {
     const { etcd, redis } = this.env;
     const members = record.target === 'cluster' ? undefined : [record.target];
+    /** Holds an etcd fault for its duration, undoes it, and waits until etcd is healthy again. */
+    const holdThenUndo = async (undo: () => void) => {
+      await sleep(record.durationMs);
+      undo();
+      record.endedAt = Date.now();
+      await etcd.waitHealthy(30_000);
+    };
     record.startedAt = Date.now();
     switch (record.kind) {
       case 'pause-member':
       case 'pause-all':
         etcd.pause(members);
-        await sleep(record.durationMs);
-        etcd.resume(members);
-        record.endedAt = Date.now();
-        await etcd.waitHealthy(30_000);
+        await holdThenUndo(() => etcd.resume(members));
         break;
       case 'flap-member': {
         // A crash loop that dies soon after it serves again: clients that reconnected to the
@@ -118,19 +122,13 @@ export class FaultInjector {
         await sleep(rng.int(0, 400));
         await etcd.kill(members);
         record.note = `${written} revisions written while stalled`;
-        await sleep(record.durationMs);
-        etcd.restart(members);
-        record.endedAt = Date.now();
-        await etcd.waitHealthy(30_000);
+        await holdThenUndo(() => etcd.restart(members));
         break;
       }
       case 'kill-member':
       case 'etcd-outage':
         await etcd.kill(members);
-        await sleep(record.durationMs);
-        etcd.restart(members);
-        record.endedAt = Date.now();
-        await etcd.waitHealthy(30_000);
+        await holdThenUndo(() => etcd.restart(members));
         break;
       case 'compact': {
         // Compaction needs a quorum; if a fault on the etcd lane holds it, retry until it returns.
