@@ -1,9 +1,9 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AUTH_TOKENS } from './app-instance';
-import { freePort, killOnExit, waitFor } from './ports';
+import { freePort, killChild, killOnExit, waitFor } from './ports';
 
 /**
  * A Rule Center as its own OS process, for drills that kill it and for benchmarks. By default it
@@ -16,16 +16,31 @@ export interface ProcessInstance {
   url(path: string): string;
 }
 
+export interface SpawnOptions {
+  /** Fixed ports, so a restarted instance comes back where its clients look for it. */
+  httpPort?: number;
+  grpcPort?: number;
+  /** Files the process's stdout / stderr are appended to (default: stdout dropped, stderr inherited). */
+  stdoutFile?: string;
+  stderrFile?: string;
+  /** Path polled until it answers 200 (default /readyz; /healthz when readiness may rightly be 503). */
+  readyPath?: string;
+  readyTimeoutMs?: number;
+}
+
 export async function spawnInstance(
   etcdEndpoint: string,
   redisUrl: string,
   env: Record<string, string> = {},
   nodeArgs: string[] = ['-r', 'ts-node/register/transpile-only', 'src/main.ts'],
+  options: SpawnOptions = {},
 ): Promise<ProcessInstance> {
-  const httpPort = await freePort();
-  const grpcPort = await freePort();
+  const httpPort = options.httpPort ?? (await freePort());
+  const grpcPort = options.grpcPort ?? (await freePort());
+  const stdout = options.stdoutFile ? openSync(options.stdoutFile, 'a') : 'ignore';
+  const stderr = options.stderrFile ? openSync(options.stderrFile, 'a') : 'inherit';
   const child = spawn('node', nodeArgs, {
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', stdout, stderr],
     env: {
       ...process.env,
       HTTP_HOST: '127.0.0.1',
@@ -40,6 +55,7 @@ export async function spawnInstance(
       ...env,
     },
   });
+  for (const fd of [stdout, stderr]) if (typeof fd === 'number') closeSync(fd);
   killOnExit(child);
   const instance = {
     httpPort,
@@ -47,11 +63,23 @@ export async function spawnInstance(
     child,
     url: (path: string) => `http://127.0.0.1:${httpPort}${path}`,
   };
-  await waitFor(
-    'instance process ready',
-    async () => (await fetch(instance.url('/readyz')).catch(() => undefined))?.status === 200,
-    60_000,
-    200,
-  );
+  const readyPath = options.readyPath ?? '/readyz';
+  // A process that dies while starting fails the start at once instead of after the timeout.
+  let exit: string | undefined;
+  child.once('exit', (code, signal) => (exit = `code ${code}, signal ${signal}`));
+  try {
+    await waitFor(
+      'instance process ready',
+      async () =>
+        exit !== undefined ||
+        (await fetch(instance.url(readyPath)).catch(() => undefined))?.status === 200,
+      options.readyTimeoutMs ?? 60_000,
+      200,
+    );
+  } catch (error) {
+    await killChild(child);
+    throw error;
+  }
+  if (exit !== undefined) throw new Error(`instance process exited while starting (${exit})`);
   return instance;
 }

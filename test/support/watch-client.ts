@@ -14,19 +14,25 @@ export interface RuleEventMessage {
 }
 
 type Call = NodeJS.ReadableStream & NodeJS.EventEmitter & { cancel(): void };
+type WatchServiceClient = { WatchRules(req: object): Call; close(): void };
+
+let WatchService: ReturnType<typeof loadService> | undefined;
 
 /** A watcher that records everything it receives; tests wait on its events and its end status. */
 export class TestWatcher {
   readonly events: RuleEventMessage[] = [];
   error?: ServiceError;
   readonly call: Call;
+  private readonly client: WatchServiceClient;
 
   constructor(port: number, request: Record<string, unknown>) {
-    const Service = loadService('rulecenter/v1/watch.proto', 'rulecenter.v1.RuleWatchService');
-    const client = new Service(`127.0.0.1:${port}`, credentials.createInsecure()) as unknown as {
-      WatchRules(req: object): Call;
-    };
-    this.call = client.WatchRules(request);
+    // Loaded once: harnesses open hundreds of streams.
+    WatchService ??= loadService('rulecenter/v1/watch.proto', 'rulecenter.v1.RuleWatchService');
+    this.client = new WatchService(
+      `127.0.0.1:${port}`,
+      credentials.createInsecure(),
+    ) as unknown as WatchServiceClient;
+    this.call = this.client.WatchRules(request);
     this.call.on('data', (e: RuleEventMessage) => this.events.push(e));
     this.call.on('error', (e: ServiceError) => (this.error = e));
   }
@@ -50,5 +56,11 @@ export class TestWatcher {
 
   cancel(): void {
     this.call.cancel();
+  }
+
+  /** Cancels the stream and releases its channel (a long run opens many). */
+  close(): void {
+    this.call.cancel();
+    this.client.close();
   }
 }
