@@ -1,5 +1,5 @@
 /**
- * The usual alternative (DESIGN §6): a bare @grpc/grpc-js server whose Decide handler uses
+ * The usual alternative (BENCHMARKS.md, "Side by side"): a bare @grpc/grpc-js server whose Decide handler uses
  * rate-limiter-flexible's RateLimiterRedis with the same limit — what a Node team would build
  * instead of adopting the Rule Center (fixed windows, limits in code, no rules, no breakers).
  * Usage: node -r ts-node/register/transpile-only bench/alternative-server.ts <grpcPort> <redisUrl>

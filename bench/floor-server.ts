@@ -1,5 +1,5 @@
 /**
- * The floor (DESIGN §6): a bare @grpc/grpc-js server whose Decide handler runs the same
+ * The floor (BENCHMARKS.md, "Side by side"): a bare @grpc/grpc-js server whose Decide handler runs the same
  * sliding-window script once per call through the same Redis adapter, with no rule lookup,
  * validation, metrics or framework. What this design cannot beat on this machine.
  * Usage: node -r ts-node/register/transpile-only bench/floor-server.ts <grpcPort> <redisUrl>

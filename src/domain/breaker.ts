@@ -35,7 +35,7 @@ export interface BreakerTransitionEvent {
 export const BREAKER_BUCKETS = 10;
 
 /**
- * The breaker state machine (DESIGN §2 `breaker`), pure and clock-injected. The Redis scripts
+ * The breaker state machine (docs/decisions-and-breakers.md), pure and clock-injected. The Redis scripts
  * (adapters/redis/lua/*.lua) implement exactly this, atomically and cluster-wide; this class is
  * the reference the unit tests pin down.
  *

@@ -87,7 +87,7 @@ describe('decisionFromCount', () => {
     ).toMatchObject({ verdict: 'REJECT', reason: 'RATE_LIMITED', retryAfterMs: 120 });
   });
 
-  it('degrades non-core traffic, lets core traffic pass on the overdraft and rejects it beyond (DESIGN §2)', () => {
+  it('degrades non-core traffic, lets core traffic pass on the overdraft and rejects it beyond (docs/rules-and-matching.md)', () => {
     const degrade = rule({ onExceed: 'degrade', coreResources: ['enroll'] });
     expect(
       decisionFromCount(degrade, input({ resource: 'browse' }), count({ admitted: false }), 1),

@@ -164,7 +164,7 @@ export function decisionFromCount(
     reason = 'RATE_LIMITED';
     detail = `over the limit; "${input.resource}" is a core resource and passes up to the hard cap`;
   } else if (isCore(rule, input.resource)) {
-    // DESIGN §2: core resources pass up to the hard cap and are rejected beyond it.
+    // docs/rules-and-matching.md: core resources pass up to the hard cap and are rejected beyond it.
     verdict = 'REJECT';
     reason = 'RATE_LIMITED';
     detail = 'over the hard cap for core resources';

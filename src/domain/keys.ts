@@ -1,7 +1,7 @@
 import { RuleId, ruleKeyOf } from './rule';
 
 /**
- * The etcd layout under the configured prefix (DESIGN §3). Keys here are relative to the
+ * The etcd layout under the configured prefix (docs/storage.md). Keys here are relative to the
  * prefix; the etcd adapter adds it.
  */
 export const KEYS = {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { DecisionMetrics } from './decision-metrics';
 
-/** One prom-client registry per process; every metric of DESIGN §4 is declared here. */
+/** One prom-client registry per process; every metric README "Operations" lists is declared here. */
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();

@@ -44,7 +44,7 @@ type Planned =
 /**
  * The hot path: validate by hand, look the governing rule up in memory, one Redis call (one per
  * batch), build the answer. Never touches etcd. When Redis fails, each rule's failMode decides
- * (DESIGN §5) and the in-process limiter enforces this instance's share for failMode "open".
+ * (docs/failure-behaviour.md) and the in-process limiter enforces this instance's share for failMode "open".
  */
 export class DecisionService {
   /** What this instance admitted per scope lately: where the local limiter starts from. */

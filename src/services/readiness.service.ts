@@ -20,7 +20,7 @@ export interface Readiness {
 const PING_EVERY_MS = 1000;
 
 /**
- * Readiness (DESIGN §4 Operations), shared by /readyz and gRPC health. Every instance shares etcd
+ * Readiness (docs/failure-behaviour.md), shared by /readyz and gRPC health. Every instance shares etcd
  * and Redis, so their outage must never make an instance unready — a load balancer would take the
  * whole fleet out at once, while each instance can still decide (last rules seen, failMode).
  * They make it *degraded*: reported, counted and logged once per change. `strictReady` adds them

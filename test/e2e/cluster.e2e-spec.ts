@@ -44,7 +44,7 @@ describe('several instances on one etcd, and etcd outages (e2e)', () => {
     const acknowledged = Date.now();
     await waitFor('B to see the rule', async () => (await explainQps(b, 'cs')) === 50, 5000, 2);
     const lagMs = Date.now() - acknowledged;
-    // DESIGN asks for ≤ 100 ms; this bound only catches a broken watch, not a slow machine.
+    // The hot-update bar is ≤ 100 ms; this bound only catches a broken watch, not a slow machine.
     expect(lagMs).toBeLessThan(2000);
   });
 

@@ -303,7 +303,7 @@ describe('gRPC DecisionService (e2e, real etcd and Redis, two instances)', () =>
     });
   });
 
-  describe('Redis down (DESIGN §5)', () => {
+  describe('Redis down (docs/failure-behaviour.md)', () => {
     it('does not admit the budget again when Redis goes away in the middle of a window (fail-open share)', async () => {
       await put(rule('fx', { limit: { qps: 40, burst: 40 }, failMode: 'open' }));
       await waitFor(

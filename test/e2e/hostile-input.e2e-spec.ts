@@ -3,13 +3,12 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { loadService } from '../../src/transport/grpc/proto';
-import { EtcdServer } from '../support/etcd-server';
-import { RedisServer } from '../support/redis-server';
-import { Instance, bearer, migrateEtcd, startInstance, storeFor } from '../support/app-instance';
+import { Instance, bearer, startInstance, storeFor } from '../support/app-instance';
 import { capturedLogs } from '../support/captured-logs';
 import { DecisionClient, decisionClient } from '../support/grpc-client';
 import { ProcessInstance, spawnInstance } from '../support/process-instance';
 import { sleep, waitFor } from '../support/ports';
+import { useStack } from '../support/stack';
 
 const run = promisify(execFile);
 const P = '/rulecenter/v1/';
@@ -40,18 +39,7 @@ const p99 = (values: number[]) =>
 
 /** Issue "Hostile input and overload", items 1–5. */
 describe('hostile (e2e): issue "Hostile input and overload", items 1–5', () => {
-  let etcd: EtcdServer;
-  let redis: RedisServer;
-
-  beforeAll(async () => {
-    etcd = await EtcdServer.start();
-    redis = await RedisServer.start();
-    await migrateEtcd(etcd.endpoint);
-  });
-  afterAll(async () => {
-    await etcd.destroy();
-    await redis.stop();
-  });
+  const stack = useStack();
 
   describe('values written straight to etcd, and request bodies', () => {
     const { root, lines } = capturedLogs();
@@ -75,8 +63,8 @@ describe('hostile (e2e): issue "Hostile input and overload", items 1–5', () =>
     };
 
     beforeAll(async () => {
-      a = await startInstance(etcd.endpoint, redis.url, {}, root);
-      b = await startInstance(etcd.endpoint, redis.url);
+      a = await startInstance(stack.etcd.endpoint, stack.redis.url, {}, root);
+      b = await startInstance(stack.etcd.endpoint, stack.redis.url);
       ca = a.grpc();
       const created = await a
         .http()
@@ -94,10 +82,13 @@ describe('hostile (e2e): issue "Hostile input and overload", items 1–5', () =>
 
     it('1. a value nested 5,000 deep, or too big, is rejected, logged and counted; every instance keeps deciding, stays ready, and a restarted one syncs', async () => {
       const before = await rejectedCount(a);
-      await etcd.put(`${P}rules/cs/2023/any`, `{"limit":${nested(5000)}}`);
-      await etcd.put(`${P}rules/evil/2023/any`, nested(5000));
-      await etcd.put(`${P}windows/huge`, JSON.stringify({ description: 'x'.repeat(100_000) }));
-      await etcd.put(`${P}rules/fine/2023/any`, JSON.stringify({ limit: { qps: 3 } }));
+      await stack.etcd.put(`${P}rules/cs/2023/any`, `{"limit":${nested(5000)}}`);
+      await stack.etcd.put(`${P}rules/evil/2023/any`, nested(5000));
+      await stack.etcd.put(
+        `${P}windows/huge`,
+        JSON.stringify({ description: 'x'.repeat(100_000) }),
+      );
+      await stack.etcd.put(`${P}rules/fine/2023/any`, JSON.stringify({ limit: { qps: 3 } }));
       for (const rc of [a, b]) {
         await waitFor(
           'the good value after the bad ones applied',
@@ -126,7 +117,7 @@ describe('hostile (e2e): issue "Hostile input and overload", items 1–5', () =>
       expect(JSON.stringify(logged)).toMatch(/at most 65536/);
 
       // An instance started now lists the poisoned keys: it must come up synced with the rest.
-      const fresh = await startInstance(etcd.endpoint, redis.url);
+      const fresh = await startInstance(stack.etcd.endpoint, stack.redis.url);
       try {
         await waitFor(
           'fresh instance strictly ready',
@@ -165,7 +156,7 @@ describe('hostile (e2e): issue "Hostile input and overload", items 1–5', () =>
         /daysOfWeek must contain no more than 7 elements/,
       );
       expect(Date.now() - started).toBeLessThan(1500);
-      const store = storeFor(etcd.endpoint);
+      const store = storeFor(stack.etcd.endpoint);
       await store.commit({
         guards: [],
         writes: [{ key: 'windows/flood', value: JSON.stringify({ daysOfWeek: days }) }],
@@ -267,7 +258,7 @@ describe('hostile (e2e): issue "Hostile input and overload", items 1–5', () =>
 
     // A fresh instance process per flood, so each one's memory is its own.
     beforeEach(async () => {
-      rc = await spawnInstance(etcd.endpoint, redis.url);
+      rc = await spawnInstance(stack.etcd.endpoint, stack.redis.url);
       // Counted per student: every batch item is a Redis call, as in a real enrolment surge.
       const created = await fetch(rc.url('/api/v1/rules'), {
         method: 'POST',

@@ -11,11 +11,11 @@ import { migrate } from '../../src/services/schema-migrator';
 import { loadService } from '../../src/transport/grpc/proto';
 import { POLICY, checkLockfile } from '../../scripts/lib/lockfile-policy';
 import { makeTestPki } from '../support/certificates';
-import { EtcdServer } from '../support/etcd-server';
 import { acceptanceBreaker } from '../support/fixtures';
-import { Instance, TOKENS, bearer, migrateEtcd, startInstance } from '../support/app-instance';
+import { Instance, TOKENS, bearer, startInstance } from '../support/app-instance';
+import { EtcdServer } from '../support/etcd-server';
 import { freePort, killOnExit, waitFor } from '../support/ports';
-import { RedisServer } from '../support/redis-server';
+import { useStack } from '../support/stack';
 import { capturedLogs } from '../support/captured-logs';
 
 /**
@@ -96,19 +96,8 @@ const handshake = (port: number, ca: Buffer, options: Record<string, unknown>) =
 
 /** A root logger whose JSON lines the test can read. */
 describe('hostile (e2e): issue "Hostile input and overload", items 6–10', () => {
-  let etcd: EtcdServer;
-  let redis: RedisServer;
+  const stack = useStack();
   const pki = makeTestPki();
-
-  beforeAll(async () => {
-    etcd = await EtcdServer.start();
-    redis = await RedisServer.start();
-    await migrateEtcd(etcd.endpoint);
-  });
-  afterAll(async () => {
-    await etcd.destroy();
-    await redis.stop();
-  });
 
   describe('6. failed logins: limit the failures, never a right token', () => {
     let behindProxy: Instance;
@@ -119,12 +108,14 @@ describe('hostile (e2e): issue "Hostile input and overload", items 6–10', () =
     };
 
     beforeAll(async () => {
-      behindProxy = await startInstance(etcd.endpoint, redis.url, {
+      behindProxy = await startInstance(stack.etcd.endpoint, stack.redis.url, {
         TRUST_PROXY: 'loopback',
         AUTH_FAILURES_PER_MINUTE: '20',
         AUTH_FAILURE_MAX_TRACKED: '50',
       });
-      direct = await startInstance(etcd.endpoint, redis.url, { AUTH_FAILURES_PER_MINUTE: '3' });
+      direct = await startInstance(stack.etcd.endpoint, stack.redis.url, {
+        AUTH_FAILURES_PER_MINUTE: '3',
+      });
     });
     afterAll(async () => {
       await behindProxy.close();
@@ -190,8 +181,8 @@ describe('hostile (e2e): issue "Hostile input and overload", items 6–10', () =
       const child = spawn('node', ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
         env: {
           PATH: process.env.PATH,
-          ETCD_ENDPOINTS: etcd.endpoint,
-          REDIS_URL: redis.url,
+          ETCD_ENDPOINTS: stack.etcd.endpoint,
+          REDIS_URL: stack.redis.url,
           AUTH_TOKENS: 'admin:admin:dev-admin-token',
           GRPC_HOST: '0.0.0.0',
           HTTP_HOST: '127.0.0.1',
@@ -246,7 +237,7 @@ describe('hostile (e2e): issue "Hostile input and overload", items 6–10', () =
     }));
 
     beforeAll(async () => {
-      rc = await startInstance(etcd.endpoint, redis.url, {
+      rc = await startInstance(stack.etcd.endpoint, stack.redis.url, {
         GRPC_TOKENS: `gateway:decide:${GATEWAY},reporter:report:${REPORTER},dashboard:watch:${WATCHER}`,
         GRPC_TOKEN: LEGACY,
         MAX_OUTCOMES: '1000',
@@ -356,12 +347,12 @@ describe('hostile (e2e): issue "Hostile input and overload", items 6–10', () =
     let mutual: Instance;
 
     beforeAll(async () => {
-      rc = await startInstance(etcd.endpoint, redis.url, {
+      rc = await startInstance(stack.etcd.endpoint, stack.redis.url, {
         TLS_CERT_FILE: pki.serverCert,
         TLS_KEY_FILE: pki.serverKey,
         GRPC_TOKEN: LEGACY,
       });
-      mutual = await startInstance(etcd.endpoint, redis.url, {
+      mutual = await startInstance(stack.etcd.endpoint, stack.redis.url, {
         TLS_CERT_FILE: pki.serverCert,
         TLS_KEY_FILE: pki.serverKey,
         HTTP_CLIENT_CA_FILE: pki.caFile,
@@ -433,8 +424,8 @@ describe('hostile (e2e): issue "Hostile input and overload", items 6–10', () =
     it('warns at boot when the etcd password would travel in clear text', async () => {
       const { root, lines, text } = capturedLogs();
       const config = loadConfig({
-        ETCD_ENDPOINTS: etcd.endpoint,
-        REDIS_URL: redis.url,
+        ETCD_ENDPOINTS: stack.etcd.endpoint,
+        REDIS_URL: stack.redis.url,
         GRPC_HOST: '127.0.0.1',
         ETCD_USERNAME: 'root',
         ETCD_PASSWORD: 'etcd-password',
@@ -478,7 +469,7 @@ describe('hostile (e2e): issue "Hostile input and overload", items 6–10', () =
         });
         await expect(plain.get('meta/schema_version')).rejects.toThrow(/etcd is unavailable/);
         await plain.close();
-        instance = await startInstance(secure.endpoint, redis.url, {
+        instance = await startInstance(secure.endpoint, stack.redis.url, {
           ETCD_CA_FILE: pki.caFile,
           ETCD_CERT_FILE: pki.clientCertFile,
           ETCD_KEY_FILE: pki.clientKeyFile,
@@ -507,7 +498,7 @@ describe('hostile (e2e): issue "Hostile input and overload", items 6–10', () =
 
     beforeAll(async () => {
       opsPort = await freePort();
-      rc = await startInstance(etcd.endpoint, redis.url, {
+      rc = await startInstance(stack.etcd.endpoint, stack.redis.url, {
         OPS_HOST: '127.0.0.1',
         OPS_PORT: String(opsPort),
       });
@@ -556,7 +547,7 @@ describe('hostile (e2e): issue "Hostile input and overload", items 6–10', () =
     const { root, lines } = capturedLogs();
 
     beforeAll(async () => {
-      rc = await startInstance(etcd.endpoint, redis.url, {}, root);
+      rc = await startInstance(stack.etcd.endpoint, stack.redis.url, {}, root);
     });
     afterAll(() => rc.close());
 

@@ -1,16 +1,14 @@
-import { EtcdServer } from '../support/etcd-server';
-import { RedisServer } from '../support/redis-server';
-import { Instance, bearer, migrateEtcd, startInstance } from '../support/app-instance';
+import { Instance, bearer, startInstance } from '../support/app-instance';
 import { healthClient } from '../support/health-client';
 import { sleep, waitFor } from '../support/ports';
+import { useStack } from '../support/stack';
 
 /**
- * Readiness (DESIGN §4): ready while rules are loaded and not shutting down; a shared dependency
+ * Readiness (docs/failure-behaviour.md): ready while rules are loaded and not shutting down; a shared dependency
  * (etcd, Redis) in trouble only makes an instance degraded; `?strict=true` is for deploy gates.
  */
 describe('readiness and gRPC health under etcd and Redis faults (e2e)', () => {
-  let etcd: EtcdServer;
-  let redis: RedisServer;
+  const stack = useStack();
   let rc: Instance;
 
   const readyz = async (strict = false) => {
@@ -19,19 +17,12 @@ describe('readiness and gRPC health under etcd and Redis faults (e2e)', () => {
   };
 
   beforeAll(async () => {
-    etcd = await EtcdServer.start();
-    redis = await RedisServer.start();
-    await migrateEtcd(etcd.endpoint);
-    rc = await startInstance(etcd.endpoint, redis.url, {
+    rc = await startInstance(stack.etcd.endpoint, stack.redis.url, {
       ETCD_REQUEST_TIMEOUT_MS: '500',
       ETCD_WATCHDOG_MS: '300',
     });
   });
-  afterAll(async () => {
-    await rc.close();
-    await etcd.destroy();
-    await redis.stop();
-  });
+  afterAll(() => rc.close());
 
   it('is strictly ready when etcd and Redis are fine', async () => {
     await waitFor('strictly ready', async () => (await readyz(true)).status === 200, 5000, 50);
@@ -40,11 +31,11 @@ describe('readiness and gRPC health under etcd and Redis faults (e2e)', () => {
   });
 
   it('after etcd stalled long enough to fail a probe, is synced again once etcd answers (no sticky 503)', async () => {
-    etcd.freeze();
+    stack.etcd.freeze();
     await waitFor('degraded', async () => (await readyz(true)).status === 503, 5000, 50);
     expect((await readyz()).status).toBe(200);
     await sleep(1500);
-    etcd.thaw();
+    stack.etcd.thaw();
     const write = await rc
       .http()
       .post('/api/v1/rules')
@@ -64,7 +55,7 @@ describe('readiness and gRPC health under etcd and Redis faults (e2e)', () => {
   it('stays ready and SERVING while Redis is down, says so in degraded and metrics, and is strict-ready again after', async () => {
     const health = healthClient(rc.grpcPort);
     try {
-      await redis.stop();
+      await stack.redis.stop();
       await waitFor('redis degraded', async () => (await readyz(true)).status === 503, 5000, 50);
       const ready = await readyz();
       expect(ready.status).toBe(200);
@@ -73,7 +64,7 @@ describe('readiness and gRPC health under etcd and Redis faults (e2e)', () => {
       const metrics = (await rc.http().get('/metrics')).text;
       expect(metrics).toMatch(/^rulecenter_degraded\{dependency="redis"\} 1$/m);
       expect(metrics).toMatch(/^rulecenter_ready 1$/m);
-      await redis.resume();
+      await stack.redis.resume();
       await waitFor('strictly ready', async () => (await readyz(true)).status === 200, 5000, 50);
     } finally {
       health.close();
@@ -83,13 +74,13 @@ describe('readiness and gRPC health under etcd and Redis faults (e2e)', () => {
   it('stays ready and SERVING while etcd is down, deciding on the rules it has', async () => {
     const health = healthClient(rc.grpcPort);
     try {
-      await etcd.stop();
+      await stack.etcd.stop();
       await waitFor('etcd degraded', async () => (await readyz(true)).status === 503, 5000, 50);
       const ready = await readyz();
       expect(ready.status).toBe(200);
       expect(ready.body.degraded).toEqual([expect.stringMatching(/^etcd: not synced/)]);
       expect(await health.check()).toBe('SERVING');
-      await etcd.resume();
+      await stack.etcd.resume();
       await waitFor('strictly ready', async () => (await readyz(true)).status === 200, 15_000, 100);
     } finally {
       health.close();
@@ -97,8 +88,8 @@ describe('readiness and gRPC health under etcd and Redis faults (e2e)', () => {
   });
 
   it('is not ready (and NOT_SERVING) only when it has no rules at all: etcd down at start and no snapshot file', async () => {
-    await etcd.stop();
-    const lonely = await startInstance(etcd.endpoint, redis.url, {
+    await stack.etcd.stop();
+    const lonely = await startInstance(stack.etcd.endpoint, stack.redis.url, {
       ETCD_REQUEST_TIMEOUT_MS: '300',
     });
     const health = healthClient(lonely.grpcPort);
@@ -107,7 +98,7 @@ describe('readiness and gRPC health under etcd and Redis faults (e2e)', () => {
       expect(res.status).toBe(503);
       expect(res.body.message).toEqual([expect.stringMatching(/^no rules loaded/)]);
       expect(await health.check()).toBe('NOT_SERVING');
-      await etcd.resume();
+      await stack.etcd.resume();
       await waitFor(
         'ready',
         async () => (await lonely.http().get('/readyz')).status === 200,
@@ -122,7 +113,9 @@ describe('readiness and gRPC health under etcd and Redis faults (e2e)', () => {
   });
 
   it('ends health Watch streams at shutdown instead of waiting out the grace period', async () => {
-    const other = await startInstance(etcd.endpoint, redis.url, { SHUTDOWN_GRACE_MS: '10000' });
+    const other = await startInstance(stack.etcd.endpoint, stack.redis.url, {
+      SHUTDOWN_GRACE_MS: '10000',
+    });
     const health = healthClient(other.grpcPort);
     const seen: string[] = [];
     const stream = health.watch();

@@ -1,29 +1,17 @@
 import { ServiceError, credentials } from '@grpc/grpc-js';
 import { loadService } from '../../src/transport/grpc/proto';
-import { EtcdServer } from '../support/etcd-server';
-import { RedisServer } from '../support/redis-server';
-import { Instance, bearer, migrateEtcd, startInstance } from '../support/app-instance';
+import { Instance, bearer, startInstance } from '../support/app-instance';
 import { sleep, waitFor } from '../support/ports';
+import { useStack } from '../support/stack';
 
 type Unary = (req: object, cb: (e: ServiceError | null, r: { verdict?: string }) => void) => void;
 
 describe('fault drill: rolling restart of two instances under load (SIGTERM drain)', () => {
-  let etcd: EtcdServer;
-  let redis: RedisServer;
-
-  beforeAll(async () => {
-    etcd = await EtcdServer.start();
-    redis = await RedisServer.start();
-    await migrateEtcd(etcd.endpoint);
-  });
-  afterAll(async () => {
-    await etcd.destroy();
-    await redis.stop();
-  });
+  const stack = useStack();
 
   it('fails no call at a round-robin client while each instance in turn drains and restarts', async () => {
-    let a: Instance = await startInstance(etcd.endpoint, redis.url);
-    let b: Instance = await startInstance(etcd.endpoint, redis.url);
+    let a: Instance = await startInstance(stack.etcd.endpoint, stack.redis.url);
+    let b: Instance = await startInstance(stack.etcd.endpoint, stack.redis.url);
     const ports = [a.grpcPort, b.grpcPort];
     await a
       .http()
@@ -76,10 +64,10 @@ describe('fault drill: rolling restart of two instances under load (SIGTERM drai
     };
     await sleep(300);
     await a.close(); // what SIGTERM runs: not ready, drain gRPC, release etcd and Redis
-    a = await startInstance(etcd.endpoint, redis.url, { GRPC_PORT: String(ports[0]) });
+    a = await startInstance(stack.etcd.endpoint, stack.redis.url, { GRPC_PORT: String(ports[0]) });
     await waitFor('the new A to serve', async () => (await decisionsOf(a)) > 20, 10_000, 50);
     await b.close();
-    b = await startInstance(etcd.endpoint, redis.url, { GRPC_PORT: String(ports[1]) });
+    b = await startInstance(stack.etcd.endpoint, stack.redis.url, { GRPC_PORT: String(ports[1]) });
     await waitFor('the new B to serve', async () => (await decisionsOf(b)) > 20, 10_000, 50);
     running = false;
     await Promise.all(loops);

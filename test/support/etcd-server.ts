@@ -18,7 +18,7 @@ export interface EtcdTlsFiles {
 
 /**
  * A real single-member etcd (Debian's etcd 3.4) on free loopback ports with its own data dir.
- * Tests can stop, kill, restart and compact it to exercise DESIGN §5.
+ * Tests can stop, kill, restart and compact it to exercise docs/failure-behaviour.md.
  */
 export class EtcdServer {
   private process?: ChildProcess;
