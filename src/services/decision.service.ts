@@ -135,7 +135,12 @@ export class DecisionService {
     const counted = planned.filter(
       (p): p is Extract<Planned, { kind: 'counted' }> => p.kind === 'counted',
     );
+    // A large batch gives the event loop back between its stretches of work (planning, then
+    // answering), so single decisions that arrive meanwhile do not wait behind all of it.
+    const large = planned.length > YIELD_ABOVE_ITEMS;
+    if (large) await yieldToLoop();
     const results = await this.counters.consumeMany(counted.map((p) => p.plan));
+    if (large) await yieldToLoop();
     let next = 0;
     const decisions = planned.map((p) => {
       if (p.kind === 'done') return p.decision;
@@ -210,3 +215,6 @@ export class DecisionService {
 /** The span the local bucket of a rule refills in: where its recent admissions are counted. */
 const localWindowMs = (rule: Rule): number =>
   Math.max(1, (1000 * rule.limit.burst) / rule.limit.qps);
+
+const YIELD_ABOVE_ITEMS = 100;
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
