@@ -161,22 +161,29 @@ export class RuleIndex {
   }
 
   withChanges(changes: readonly IndexChange[], revision: number): RuleIndex {
-    let { rules, windows, compiled, overrides, byWindow, members } = this.state;
+    // Transient copies (Immutable's asMutable): a batch of changes pays one copy of each path it
+    // touches, not one per change; the originals stay untouched for the index still in use.
+    const rules = this.state.rules.asMutable();
+    const windows = this.state.windows.asMutable();
+    const compiled = this.state.compiled.asMutable();
+    const overrides = this.state.overrides.asMutable();
+    let byWindow = this.state.byWindow.asMutable();
+    let members = this.state.members.asMutable();
     const touched = new Set<string>();
     const changedWindows = new Set<string>();
     for (const change of changes) {
       switch (change.kind) {
         case 'put-override':
-          overrides = overrides.set(change.key, change.override);
+          overrides.set(change.key, change.override);
           break;
         case 'delete-override':
-          overrides = overrides.delete(change.key);
+          overrides.delete(change.key);
           break;
         case 'put-rule': {
           const key = ruleKeyOf(change.rule);
           const old = rules.get(key);
           if (old) byWindow = removeFrom(byWindow, old.window, key);
-          rules = rules.set(key, change.rule);
+          rules.set(key, change.rule);
           byWindow = addTo(byWindow, change.rule.window, key);
           members = addTo(members, bucketOf(change.rule), key);
           touched.add(bucketOf(change.rule));
@@ -185,20 +192,20 @@ export class RuleIndex {
         case 'delete-rule': {
           const old = rules.get(change.key);
           if (!old) break;
-          rules = rules.delete(change.key);
+          rules.delete(change.key);
           byWindow = removeFrom(byWindow, old.window, change.key);
           members = removeFrom(members, bucketOf(old), change.key);
           touched.add(bucketOf(old));
           break;
         }
         case 'put-window':
-          windows = windows.set(change.window.name, change.window);
-          compiled = compiled.set(change.window.name, compileWindow(change.window));
+          windows.set(change.window.name, change.window);
+          compiled.set(change.window.name, compileWindow(change.window));
           changedWindows.add(change.window.name);
           break;
         case 'delete-window':
-          windows = windows.delete(change.name);
-          compiled = compiled.delete(change.name);
+          windows.delete(change.name);
+          compiled.delete(change.name);
           changedWindows.add(change.name);
           break;
       }
@@ -207,18 +214,26 @@ export class RuleIndex {
     for (const name of changedWindows)
       for (const key of byWindow.get(name) ?? []) touched.add(bucketOf(rules.get(key)!));
     const linked = { windows, compiled };
-    let buckets = this.state.buckets;
+    const buckets = this.state.buckets.asMutable();
     for (const bucket of touched) {
       const keys = members.get(bucket);
       if (!keys) {
-        buckets = buckets.delete(bucket);
+        buckets.delete(bucket);
         continue;
       }
       const entries = [...keys].map((key) => entryOf(rules.get(key)!, key, linked));
-      buckets = buckets.set(bucket, entries.sort(compareEntries));
+      buckets.set(bucket, entries.sort(compareEntries));
     }
     return new RuleIndex(
-      { rules, windows, compiled, overrides, byWindow, members, buckets },
+      {
+        rules: rules.asImmutable(),
+        windows: windows.asImmutable(),
+        compiled: compiled.asImmutable(),
+        overrides: overrides.asImmutable(),
+        byWindow: byWindow.asImmutable(),
+        members: members.asImmutable(),
+        buckets: buckets.asImmutable(),
+      },
       Math.max(revision, this.revision),
     );
   }

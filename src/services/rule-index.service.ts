@@ -46,6 +46,20 @@ export interface RuleIndexOptions {
 
 const RESYNC_DELAY_MS = 500;
 const SNAPSHOT_EVERY_MS = 1000;
+/** Entries decoded between two turns of the event loop while a listing is decoded. */
+const DECODE_CHUNK = 250;
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Where decoded entries go, and what a bad value falls back to. */
+interface DecodeTarget {
+  origin: 'list' | 'watch' | 'snapshot';
+  /** Accepted raw entries (for the snapshot file and watcher snapshots). */
+  accepted: Map<string, ChangeEvent>;
+  /** The index whose good value a bad one leaves in place. */
+  previous?: RuleIndex;
+  /** Entries that became changes, in order. */
+  applied?: ChangeEvent[];
+}
 
 /**
  * The live, in-memory view of etcd. Lists rules and windows at one revision, then watches the
@@ -57,7 +71,7 @@ const SNAPSHOT_EVERY_MS = 1000;
 export class RuleIndexService implements LiveRules {
   private current = RuleIndex.empty();
   /** Accepted raw entries (rules and windows), for the snapshot file. */
-  private readonly accepted = new Map<string, ChangeEvent>();
+  private accepted = new Map<string, ChangeEvent>();
   /** `accepted` in key order, shared by every watcher snapshot until it changes. */
   private sortedEntries?: readonly ChangeEvent[];
   private feed?: ChangeFeed;
@@ -186,7 +200,10 @@ export class RuleIndexService implements LiveRules {
     try {
       const snapshot = await this.snapshots.load();
       if (!snapshot) return;
-      const changes = this.decodeAll(snapshot.entries, 'snapshot');
+      const accepted = new Map<string, ChangeEvent>();
+      const changes = await this.decodeListing(snapshot.entries, { origin: 'snapshot', accepted });
+      this.accepted = accepted;
+      this.sortedEntries = undefined;
       this.swap(RuleIndex.empty().withChanges(changes, snapshot.revision), 'snapshot');
       this.logger.info(
         { revision: snapshot.revision, savedAt: snapshot.savedAt, rules: this.current.ruleCount },
@@ -220,14 +237,14 @@ export class RuleIndexService implements LiveRules {
     });
     this.instances.clear();
     for (const entry of instances.entries) this.instances.add(entry.key);
-    const previous = this.current;
-    this.accepted.clear();
-    this.sortedEntries = undefined;
-    const changes = this.decodeAll(
+    // Decoded in chunks (decisions go on with the current index meanwhile), swapped in at once.
+    const accepted = new Map<string, ChangeEvent>();
+    const changes = await this.decodeListing(
       [...windows.entries, ...rules.entries, ...overrides.entries],
-      'list',
-      previous,
+      { origin: 'list', accepted, previous: this.current },
     );
+    this.accepted = accepted;
+    this.sortedEntries = undefined;
     this.swap(RuleIndex.empty().withChanges(changes, rules.revision), 'etcd');
     this.appliedRevision = rules.revision;
     this.staleSince = undefined;
@@ -334,7 +351,13 @@ export class RuleIndexService implements LiveRules {
       else this.instances.add(event.key);
     }
     const applied: ChangeEvent[] = [];
-    const changes = this.decodeAll(events, 'watch', this.current, applied);
+    const changes = this.decodeAll(events, {
+      origin: 'watch',
+      accepted: this.accepted,
+      previous: this.current,
+      applied,
+    });
+    if (applied.length) this.sortedEntries = undefined;
     const revision = events[events.length - 1].modRevision;
     this.swap(this.current.withChanges(changes, revision), 'etcd');
     this.appliedRevision = revision;
@@ -350,39 +373,57 @@ export class RuleIndexService implements LiveRules {
   }
 
   /**
-   * Decodes entries into index changes. An invalid value is logged once per key revision and
-   * counted; when `previous` still holds a good value for the key, that value is kept.
+   * Decodes entries into index changes, recording accepted raw entries in `accepted`. An invalid
+   * value is logged once per key revision and counted; when `previous` still holds a good value
+   * for the key, that value (and its raw entry) is kept.
    */
-  private decodeAll(
-    entries: ChangeEvent[],
-    origin: string,
-    previous?: RuleIndex,
-    applied?: ChangeEvent[],
-  ): IndexChange[] {
+  private decodeAll(entries: readonly ChangeEvent[], into: DecodeTarget): IndexChange[] {
     const changes: IndexChange[] = [];
-    for (const entry of entries) {
-      const decoded = safeDecode(entry);
-      if (decoded.kind === 'ignored') continue;
-      if (decoded.kind === 'change') {
-        changes.push(decoded.change);
-        applied?.push(entry);
-        if (entry.value === null) this.accepted.delete(entry.key);
-        else this.accepted.set(entry.key, entry);
-        this.sortedEntries = undefined;
-        continue;
-      }
-      if (this.rejectedRevisions.get(entry.key) !== entry.modRevision) {
-        this.rejectedRevisions.set(entry.key, entry.modRevision);
-        this.metrics.configLoadErrors.inc({ kind: entry.key.slice(0, entry.key.indexOf('/')) });
-        this.logger.error(
-          { key: entry.key, revision: entry.modRevision, origin, problems: decoded.problems },
-          'invalid value in etcd rejected; the previous value keeps serving',
-        );
-      }
-      const kept = previous && this.previousEntry(previous, entry.key);
-      if (kept) changes.push(kept);
+    for (const entry of entries) this.decodeOne(entry, into, changes);
+    return changes;
+  }
+
+  /** The same for a whole listing, giving the event loop back every DECODE_CHUNK entries. */
+  private async decodeListing(
+    entries: readonly ChangeEvent[],
+    into: DecodeTarget,
+  ): Promise<IndexChange[]> {
+    const changes: IndexChange[] = [];
+    for (let i = 0; i < entries.length; i++) {
+      if (i > 0 && i % DECODE_CHUNK === 0) await yieldToLoop();
+      this.decodeOne(entries[i], into, changes);
     }
     return changes;
+  }
+
+  private decodeOne(entry: ChangeEvent, into: DecodeTarget, changes: IndexChange[]): void {
+    const decoded = safeDecode(entry);
+    if (decoded.kind === 'ignored') return;
+    if (decoded.kind === 'change') {
+      changes.push(decoded.change);
+      into.applied?.push(entry);
+      if (entry.value === null) into.accepted.delete(entry.key);
+      else into.accepted.set(entry.key, entry);
+      return;
+    }
+    if (this.rejectedRevisions.get(entry.key) !== entry.modRevision) {
+      this.rejectedRevisions.set(entry.key, entry.modRevision);
+      this.metrics.configLoadErrors.inc({ kind: entry.key.slice(0, entry.key.indexOf('/')) });
+      this.logger.error(
+        {
+          key: entry.key,
+          revision: entry.modRevision,
+          origin: into.origin,
+          problems: decoded.problems,
+        },
+        'invalid value in etcd rejected; the previous value keeps serving',
+      );
+    }
+    const kept = into.previous && this.previousEntry(into.previous, entry.key);
+    if (!kept) return;
+    changes.push(kept);
+    const raw = this.accepted.get(entry.key);
+    if (raw) into.accepted.set(entry.key, raw);
   }
 
   private previousEntry(previous: RuleIndex, key: string): IndexChange | undefined {
