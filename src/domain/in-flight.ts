@@ -30,9 +30,9 @@ export class InFlight {
     }
   }
 
-  /** Whether a call of several units could start now (checked before decoding one). */
-  hasRoomForBatch(): boolean {
-    return this.current < this.limitFor(2);
+  /** Whether a call of `units` could start now (checked before decoding one). */
+  hasRoomFor(units: number): boolean {
+    return this.current + units <= this.limitFor(units);
   }
 
   private limitFor(units: number): number {

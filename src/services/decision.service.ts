@@ -65,9 +65,9 @@ export class DecisionService {
     this.inFlight = new InFlight(options.maxInFlight, 'decisions');
   }
 
-  /** Whether a batch could start now: lets the transport refuse one before decoding it. */
-  hasRoomForBatch(): boolean {
-    return this.inFlight.hasRoomForBatch();
+  /** Whether a batch of `items` could start now: lets the transport refuse one before decoding it. */
+  hasRoomFor(items: number): boolean {
+    return this.inFlight.hasRoomFor(items);
   }
 
   decide(raw: RawDecideRequest): Promise<Decision> {

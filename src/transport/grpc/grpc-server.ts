@@ -102,11 +102,12 @@ export class GrpcServer {
       handlers: UntypedServiceImplementation,
     ) => scoped(scope, logUnexpectedErrors(handlers, name, logger));
     const decision = 'rulecenter.v1.DecisionService';
-    const batchRoom = () => services.decisions.hasRoomForBatch();
+    const batchRoom = (items: number) => services.decisions.hasRoomFor(items);
     const decisionService = shedBeforeDecode(
       service('rulecenter/v1/decision.proto', decision),
-      ['DecideBatch'],
+      [{ method: 'DecideBatch', itemsField: 1 }],
       batchRoom,
+      options.limits.maxBatch,
     );
     this.server.addService(decisionService, {
       ...guard('decide', decision, decisionHandlers(services.decisions)),
@@ -122,8 +123,9 @@ export class GrpcServer {
     this.server.addService(
       shedBeforeDecode(
         service('envoy/service/ratelimit/v3/rls.proto', rls),
-        ['ShouldRateLimit'],
+        [{ method: 'ShouldRateLimit', itemsField: 2 }],
         batchRoom,
+        options.limits.maxBatch,
       ),
       guard(
         'decide',

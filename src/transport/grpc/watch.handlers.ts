@@ -46,6 +46,8 @@ const toMessage = (e: WatchEvent): RuleEventMessage => ({
   },
 });
 
+const CLIENT_LEFT = Object.freeze({ reason: 'the client left' });
+
 /** Messages handed to grpc-js at a time; the rest wait in the sink until the client reads. */
 const WRITE_AHEAD = 16;
 
@@ -147,7 +149,8 @@ export function watchHandlers(
         );
       // Listen for the client leaving before anything is awaited, so no subscription outlives it.
       const gone = new AbortController();
-      const leave = () => gone.abort();
+      // A given reason: abort() would otherwise build a DOMException (a stack) per stream.
+      const leave = () => gone.abort(CLIENT_LEFT);
       call.on('cancelled', leave);
       call.on('close', leave);
       call.on('finish', leave);
