@@ -1,4 +1,4 @@
-import { Rule, ruleKeyOf, windowBudget } from './rule';
+import { Rule, isWindowed, ruleKeyOf, windowBudget } from './rule';
 
 export type Verdict = 'ALLOW' | 'REJECT' | 'DEGRADE';
 export type Reason =
@@ -29,14 +29,14 @@ export interface CountPlan {
   client: string;
   algorithm: Rule['limit']['algorithm'];
   hits: number;
-  /** sliding_window: hits per window; token_bucket: bucket capacity (burst). */
+  /** Windowed algorithms: hits per window; token_bucket: bucket capacity (burst). */
   limit: number;
   windowMs: number;
   /** token_bucket refill, tokens per millisecond. */
   refillPerMs: number;
   /**
    * How far past `limit` this request may go (0 = not at all): core resources under "degrade".
-   * sliding_window: up to 2 × budget in the window; token_bucket: a debt of up to one burst.
+   * Windowed algorithms: up to 2 × budget in the window; token_bucket: a debt of up to one burst.
    */
   overdraft: number;
   breaker: { mode: BreakerGateMode; openMs: number; halfOpenMaxCalls: number };
@@ -72,7 +72,7 @@ export interface Decision {
 }
 
 export const limitOf = (rule: Rule): number =>
-  rule.limit.algorithm === 'sliding_window' ? windowBudget(rule.limit) : rule.limit.burst;
+  isWindowed(rule.limit.algorithm) ? windowBudget(rule.limit) : rule.limit.burst;
 
 const isCore = (rule: Rule, resource: string): boolean =>
   rule.onExceed === 'degrade' && resource !== '' && rule.coreResources.includes(resource);

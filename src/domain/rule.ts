@@ -1,11 +1,20 @@
 import { ANY_WINDOW } from './time-window';
 
-export type LimitAlgorithm = 'sliding_window' | 'token_bucket';
+export type LimitAlgorithm =
+  'sliding_window' | 'sliding_window_counter' | 'fixed_window' | 'token_bucket';
 export type CountPer = 'scope' | 'client';
 export type OnExceed = 'reject' | 'degrade';
 export type FailMode = 'open' | 'closed';
 
-export const LIMIT_ALGORITHMS: readonly LimitAlgorithm[] = ['sliding_window', 'token_bucket'];
+export const LIMIT_ALGORITHMS: readonly LimitAlgorithm[] = [
+  'sliding_window',
+  'sliding_window_counter',
+  'fixed_window',
+  'token_bucket',
+];
+
+/** The algorithms that count hits per window of `windowMs` (all but the token bucket). */
+export const isWindowed = (algorithm: LimitAlgorithm): boolean => algorithm !== 'token_bucket';
 export const COUNT_PER: readonly CountPer[] = ['scope', 'client'];
 export const ON_EXCEED: readonly OnExceed[] = ['reject', 'degrade'];
 export const FAIL_MODES: readonly FailMode[] = ['open', 'closed'];
@@ -109,20 +118,18 @@ export const MAX_SLIDING_LOG_BUDGET = 100_000;
 /** Semantic checks the field-level DTO checks cannot express. */
 export function ruleBodyProblems(body: RuleBody): string[] {
   const problems: string[] = [];
-  if (body.limit.algorithm === 'sliding_window' && windowBudget(body.limit) < 1) {
+  const { algorithm } = body.limit;
+  if (isWindowed(algorithm) && windowBudget(body.limit) < 1) {
     problems.push(
       'limit.qps × limit.windowMs / 1000 must be at least 1 (a window must admit one request)',
     );
   }
-  if (
-    body.limit.algorithm === 'sliding_window' &&
-    windowBudget(body.limit) > MAX_SLIDING_LOG_BUDGET
-  ) {
+  if (algorithm === 'sliding_window' && windowBudget(body.limit) > MAX_SLIDING_LOG_BUDGET) {
     problems.push(
-      `limit.qps × limit.windowMs / 1000 is ${windowBudget(body.limit)}; the exact sliding_window keeps one Redis entry per admission and allows at most ${MAX_SLIDING_LOG_BUDGET} per window: lower qps or windowMs, or use algorithm "token_bucket" (constant memory per key)`,
+      `limit.qps × limit.windowMs / 1000 is ${windowBudget(body.limit)}; the exact sliding_window keeps one Redis entry per admission and allows at most ${MAX_SLIDING_LOG_BUDGET} per window: lower qps or windowMs, or use algorithm "sliding_window_counter" (two counters per key, whatever the budget)`,
     );
   }
-  if (body.limit.algorithm === 'token_bucket' && body.limit.burst < 1) {
+  if (algorithm === 'token_bucket' && body.limit.burst < 1) {
     problems.push('limit.burst must be at least 1');
   }
   return problems;

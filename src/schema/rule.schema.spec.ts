@@ -67,7 +67,15 @@ describe('rule validation', () => {
     [{ ...base, limit: { qps: 10, burst: 0 } }, 'limit.burst must not be less than 1'],
     [
       { ...base, limit: { qps: 10, algorithm: 'leaky' } },
-      'limit.algorithm must be one of the following values: sliding_window, token_bucket',
+      'limit.algorithm must be one of the following values: sliding_window, sliding_window_counter, fixed_window, token_bucket',
+    ],
+    [
+      { ...base, limit: { qps: 50, windowMs: 3_600_000, per: 'client' } },
+      'limit.qps × limit.windowMs / 1000 is 180000; the exact sliding_window keeps one Redis entry per admission and allows at most 100000 per window: lower qps or windowMs, or use algorithm "sliding_window_counter" (two counters per key, whatever the budget)',
+    ],
+    [
+      { ...base, limit: { qps: 0.5, windowMs: 1000, algorithm: 'fixed_window' } },
+      'limit.qps × limit.windowMs / 1000 must be at least 1 (a window must admit one request)',
     ],
     [
       { ...base, limit: { qps: 0.5, windowMs: 1000 } },
@@ -89,6 +97,18 @@ describe('rule validation', () => {
   ])('rejects %j with "%s"', (doc, message) => {
     expect(ruleProblems(doc)).toContain(message);
   });
+
+  it.each(['sliding_window_counter', 'fixed_window'])(
+    'takes %s, with no budget cap',
+    (algorithm) => {
+      expect(
+        ruleProblems({
+          ...base,
+          limit: { qps: 50, windowMs: 3_600_000, algorithm, per: 'client' },
+        }),
+      ).toEqual([]);
+    },
+  );
 
   it('rejects a missing limit', () => {
     expect(ruleProblems({ department: 'cs', grade: '2023', window: 'fall' })).toContain(

@@ -285,6 +285,57 @@ describe('gRPC DecisionService (e2e, real etcd and Redis, two instances)', () =>
     });
   });
 
+  describe.each(['sliding_window', 'sliding_window_counter', 'fixed_window', 'token_bucket'])(
+    'algorithm %s',
+    (algorithm) => {
+      const dept = `al-${algorithm.replace(/_/g, '')}`;
+      const limit = { qps: 2, algorithm, windowMs: 60_000, burst: 2 };
+      const budget = algorithm === 'token_bucket' ? 2 : 120;
+
+      it('counts per client, then rejects with a retry hint', async () => {
+        await put(rule(dept, { limit: { ...limit, per: 'client' } }));
+        const seq = [];
+        for (let i = 0; i < budget + 1; i++)
+          seq.push(await ca.decide({ department: dept, grade: '2023', client_id: 's1' }));
+        expect(seq.slice(0, budget).every((r) => r.verdict === 'ALLOW')).toBe(true);
+        expect(seq[budget]).toMatchObject({
+          verdict: 'REJECT',
+          reason: 'RATE_LIMITED',
+          limit: budget,
+        });
+        expect(seq[budget].retry_after_ms).toBeGreaterThan(0);
+        // Another student has a budget of their own.
+        expect(
+          (await cb.decide({ department: dept, grade: '2023', client_id: 's2' })).verdict,
+        ).toBe('ALLOW');
+      });
+
+      it('degrades past the limit, lets core resources through to the hard cap, and shadows', async () => {
+        await put(rule(`${dept}-dg`, { limit, onExceed: 'degrade', coreResources: ['enroll'] }));
+        for (let i = 0; i < budget; i++)
+          await ca.decide({ department: `${dept}-dg`, grade: '2023' });
+        expect(
+          await ca.decide({ department: `${dept}-dg`, grade: '2023', resource: 'browse' }),
+        ).toMatchObject({
+          verdict: 'DEGRADE',
+        });
+        expect(
+          await ca.decide({ department: `${dept}-dg`, grade: '2023', resource: 'enroll' }),
+        ).toMatchObject({
+          verdict: 'ALLOW',
+          reason: 'RATE_LIMITED',
+        });
+        await put(rule(`${dept}-sh`, { limit, shadow: true }));
+        for (let i = 0; i < budget; i++)
+          await ca.decide({ department: `${dept}-sh`, grade: '2023' });
+        expect(await ca.decide({ department: `${dept}-sh`, grade: '2023' })).toMatchObject({
+          verdict: 'ALLOW',
+          reason: 'SHADOW',
+        });
+      });
+    },
+  );
+
   describe('gRPC health', () => {
     it('reports SERVING while etcd and Redis are fine', async () => {
       const Health = loadService('grpc/health/v1/health.proto', 'grpc.health.v1.Health');

@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import Redis, { Cluster, ClusterOptions, RedisOptions, Result } from 'ioredis';
 import { BreakerPhase, BreakerTransitionEvent, OutcomeCounts } from '../../domain/breaker';
 import { RedisPeerChannel } from './redis-peer-channel';
+import { CountingCommand, DecisionKeys, countingCall, scriptDefinitions } from './counting-scripts';
 import { BreakerStateName, CountPlan, CountResult } from '../../domain/decision';
 import { DomainError } from '../../domain/errors';
 import { BreakerSettings } from '../../domain/rule';
@@ -11,15 +10,10 @@ import { CounterStore } from '../../ports/counter-store.port';
 
 type N = number;
 
+type Command = (...keysThenArgs: (string | number)[]) => Promise<number[]>;
+
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    rcSlidingWindow(
-      log: string,
-      meta: string,
-      breaker: string,
-      ...args: N[]
-    ): Result<number[], Context>;
-    rcTokenBucket(bucket: string, breaker: string, ...args: N[]): Result<number[], Context>;
     rcBreakerReport(breaker: string, stats: string, ...args: N[]): Result<number[], Context>;
   }
 }
@@ -35,10 +29,6 @@ export interface RedisCounterOptions {
   onError?: (operation: string, error: unknown) => void;
 }
 
-const lua = (name: string): string => readFileSync(join(__dirname, 'lua', name), 'utf8');
-/** Counting scripts start with the breaker gate, so the open check rides in the same call. */
-const withGate = (name: string): string => `${lua('breaker-gate.lua')}\n${lua(name)}`;
-const GATE_MODE = { disabled: 0, auto: 1, 'forced-closed': 2 } as const;
 const STATE: BreakerStateName[] = ['CLOSED', 'OPEN', 'HALF_OPEN', 'DISABLED'];
 const PHASE: BreakerPhase[] = ['CLOSED', 'OPEN', 'HALF_OPEN'];
 
@@ -56,11 +46,7 @@ export class RedisCounterStore extends CounterStore implements BreakerStore {
 
   constructor(private readonly options: RedisCounterOptions) {
     super();
-    const scripts = {
-      rcSlidingWindow: { numberOfKeys: 3, lua: withGate('sliding-window.lua') },
-      rcTokenBucket: { numberOfKeys: 2, lua: withGate('token-bucket.lua') },
-      rcBreakerReport: { numberOfKeys: 2, lua: lua('breaker-report.lua') },
-    };
+    const scripts = scriptDefinitions();
     const common = {
       commandTimeout: options.timeoutMs,
       connectTimeout: Math.max(options.timeoutMs, 1000),
@@ -119,42 +105,24 @@ export class RedisCounterStore extends CounterStore implements BreakerStore {
     this.peers.listen(listener);
   }
 
-  private keys(rule: string, client = '') {
+  private keys(rule: string, client = ''): DecisionKeys & { stats: string } {
     const tag = `${this.options.keyPrefix}{${rule}}`;
     const counter = client ? `${tag}:c:${client}` : tag;
     return {
       log: `${counter}:sw`,
       meta: `${counter}:swm`,
-      bucket: `${counter}:tb`,
+      counter: `${counter}:swc`,
+      windowed: `${counter}:fw`,
+      bucket: `${counter}:tat`,
       breaker: `${tag}:br`,
       stats: `${tag}:bs`,
     };
   }
 
   private run(plan: CountPlan): Promise<number[]> {
-    const keys = this.keys(plan.rule, plan.client);
-    const { mode, openMs, halfOpenMaxCalls } = plan.breaker;
-    const gate = [GATE_MODE[mode], openMs, halfOpenMaxCalls];
-    return plan.algorithm === 'sliding_window'
-      ? this.client.rcSlidingWindow(
-          keys.log,
-          keys.meta,
-          keys.breaker,
-          plan.limit,
-          plan.windowMs,
-          plan.hits,
-          plan.overdraft,
-          ...gate,
-        )
-      : this.client.rcTokenBucket(
-          keys.bucket,
-          keys.breaker,
-          plan.limit,
-          plan.refillPerMs,
-          plan.hits,
-          plan.overdraft,
-          ...gate,
-        );
+    const call = countingCall(plan, this.keys(plan.rule, plan.client));
+    const command = (this.client as unknown as Record<CountingCommand, Command>)[call.command];
+    return command.call(this.client, ...call.keys, ...call.args);
   }
 
   async consume(plan: CountPlan): Promise<CountResult> {

@@ -6,25 +6,9 @@
 -- KEYS[1]  ZSET  admissions: member "<seq>:<hits>", score = admission time in ms
 -- KEYS[2]  HASH  meta: n = hits inside the window, seq = last member sequence number,
 --                last = time of the newest admission (ms)
--- KEYS[3]  HASH  the rule's breaker (breaker-gate.lua)
--- ARGV[1]  LIMIT     hits admitted per window (>= 1)
--- ARGV[2]  WINDOW    window length in ms
--- ARGV[3]  HITS      hits this call asks for (0 = check only: answer, change nothing)
--- ARGV[4]  OVERDRAFT extra hits allowed past LIMIT (core resources under "degrade"); 0 = none
--- ARGV[5..7] breaker mode, open ms, half-open max calls (breaker-gate.lua)
--- Returns {admitted 0|1, over_limit 0|1, remaining, retry_after_ms, reset_after_ms,
---          breaker_blocked 0|1, breaker_state, breaker_opened_to_half 0|1}
-local limit = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-local hits = tonumber(ARGV[3])
-local overdraft = tonumber(ARGV[4])
-
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+-- KEYS[3]  HASH  the rule's breaker; ARGV as in counting-prelude.lua, SPAN = the window in ms
+local window = span
 local cutoff = now - window
-
-local blocked, bstate, bretry, bmoved, probe = breaker_gate(KEYS[3], now, tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), hits == 0 and 1 or 0)
-if blocked == 1 then return {0, 0, 0, bretry, 0, 1, bstate, bmoved} end
 
 local function hits_of(member)
   return tonumber(string.match(member, ':(%d+)$'))
@@ -51,12 +35,7 @@ if n > 0 then
   end
 end
 
-local admitted, over = 0, 0
-if n + hits <= limit then
-  admitted = 1
-elseif overdraft > 0 and n + hits <= limit + overdraft then
-  admitted, over = 1, 1
-end
+local admitted, over = admit(n)
 
 if admitted == 1 and hits > 0 then
   seq = seq + 1
@@ -108,8 +87,4 @@ elseif n > 0 then
   if #newest == 2 then reset = math.max(0, math.ceil(tonumber(newest[2]) + window - now)) end
 end
 
-if admitted == 0 and probe == 1 then breaker_return_probe(KEYS[3]) end
-
-local remaining = limit - n
-if remaining < 0 then remaining = 0 end
-return {admitted, over, remaining, retry, reset, 0, bstate, bmoved}
+return finish(admitted, over, limit - n, retry, reset)

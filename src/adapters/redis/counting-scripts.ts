@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CountPlan } from '../../domain/decision';
+import { LimitAlgorithm } from '../../domain/rule';
+
+const lua = (name: string): string => readFileSync(join(__dirname, 'lua', name), 'utf8');
+
+/** Every counting script: the breaker gate's functions, the shared prelude, then its own body. */
+const counting = (name: string): string =>
+  [lua('breaker-gate.lua'), lua('counting-prelude.lua'), lua(name)].join('\n');
+
+/** The Redis keys of one decision; all share the rule's hash tag, so one slot. */
+export interface DecisionKeys {
+  log: string;
+  meta: string;
+  counter: string;
+  windowed: string;
+  bucket: string;
+  breaker: string;
+}
+
+interface CountingScript {
+  /** The ioredis command defined for it (EVALSHA, falling back to EVAL). */
+  command: CountingCommand;
+  lua: string;
+  /** Its own keys, in KEYS order; the breaker key always comes last. */
+  counterKeys(keys: DecisionKeys): string[];
+  /** ARGV[2] (counting-prelude.lua): the window in ms, or the token bucket's refill per ms. */
+  span(plan: CountPlan): number;
+}
+
+export type CountingCommand =
+  'rcSlidingWindow' | 'rcSlidingWindowCounter' | 'rcFixedWindow' | 'rcTokenBucket';
+
+/** One entry per algorithm: the one place a script's keys and arguments are laid out. */
+export const COUNTING_SCRIPTS: Record<LimitAlgorithm, CountingScript> = {
+  sliding_window: {
+    command: 'rcSlidingWindow',
+    lua: counting('sliding-window.lua'),
+    counterKeys: (k) => [k.log, k.meta],
+    span: (p) => p.windowMs,
+  },
+  sliding_window_counter: {
+    command: 'rcSlidingWindowCounter',
+    lua: counting('sliding-window-counter.lua'),
+    counterKeys: (k) => [k.counter],
+    span: (p) => p.windowMs,
+  },
+  fixed_window: {
+    command: 'rcFixedWindow',
+    lua: counting('fixed-window.lua'),
+    counterKeys: (k) => [k.windowed],
+    span: (p) => p.windowMs,
+  },
+  token_bucket: {
+    command: 'rcTokenBucket',
+    lua: counting('token-bucket.lua'),
+    counterKeys: (k) => [k.bucket],
+    span: (p) => p.refillPerMs,
+  },
+};
+
+export const BREAKER_REPORT_LUA = lua('breaker-report.lua');
+
+const GATE_MODE = { disabled: 0, auto: 1, 'forced-closed': 2 } as const;
+
+/** KEYS and ARGV of one decision's script, built in one place (counting-prelude.lua). */
+export function countingCall(
+  plan: CountPlan,
+  keys: DecisionKeys,
+): { command: CountingCommand; keys: string[]; args: number[] } {
+  const script = COUNTING_SCRIPTS[plan.algorithm];
+  const { mode, openMs, halfOpenMaxCalls } = plan.breaker;
+  return {
+    command: script.command,
+    keys: [...script.counterKeys(keys), keys.breaker],
+    args: [
+      plan.limit,
+      script.span(plan),
+      plan.hits,
+      plan.overdraft,
+      GATE_MODE[mode],
+      openMs,
+      halfOpenMaxCalls,
+    ],
+  };
+}
+
+/** The scripts as ioredis's `scripts` option takes them (defined when the client is created). */
+export function scriptDefinitions(): Record<string, { numberOfKeys: number; lua: string }> {
+  const definitions: Record<string, { numberOfKeys: number; lua: string }> = {
+    rcBreakerReport: { numberOfKeys: 2, lua: BREAKER_REPORT_LUA },
+  };
+  for (const script of Object.values(COUNTING_SCRIPTS)) {
+    const keys = script.counterKeys({
+      log: '',
+      meta: '',
+      counter: '',
+      windowed: '',
+      bucket: '',
+      breaker: '',
+    }).length;
+    definitions[script.command] = { numberOfKeys: keys + 1, lua: script.lua };
+  }
+  return definitions;
+}

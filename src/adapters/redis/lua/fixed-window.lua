@@ -1,0 +1,30 @@
+-- Fixed window: one counter per window of WINDOW ms, aligned to the Redis clock (windows start at
+-- multiples of WINDOW). The cheapest algorithm; a caller can get up to 2 × LIMIT through in WINDOW
+-- ms by spending one budget at the end of a window and the next at the start of the following
+-- one. Rejected calls change nothing.
+--
+-- KEYS[1]  STRING  "k:n": the window number (floor(time / WINDOW)) and the hits admitted in it
+--                  (one string: a GET and, when admitted, a SET with its TTL)
+-- KEYS[2]  HASH  the rule's breaker; ARGV as in counting-prelude.lua, SPAN = the window in ms
+local window = span
+local k = math.floor(now / window)
+local left = (k + 1) * window - now
+local sk, sn = string.match(redis.call('GET', KEYS[1]) or '', '^(%d+):(%d+)$')
+local n = 0
+if tonumber(sk) == k then n = tonumber(sn) end
+
+local admitted, over = admit(n)
+if admitted == 1 and hits > 0 then
+  n = n + hits
+  redis.call('SET', KEYS[1], k .. ':' .. n, 'PX', math.ceil(left) + 1000)
+end
+
+local retry = 0
+if admitted == 0 and hits > limit then
+  retry = window
+elseif admitted == 0 then
+  retry = math.max(1, math.ceil(left))
+end
+local reset = 0
+if n > 0 then reset = math.ceil(left) end
+return finish(admitted, over, limit - n, retry, reset)
