@@ -26,18 +26,34 @@ const client = new DecisionService(
 const metadata = new Metadata();
 const token = arg('token') ?? process.env.RC_GRPC_TOKEN;
 if (token) metadata.set('authorization', `Bearer ${token}`);
+/** Refuses a bad option here, naming it, rather than sending NaN to the server. */
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(2);
+}
+function integerArg(name: string, min: number): number | undefined {
+  const raw = arg(name);
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min)
+    fail(`--${name} must be an integer of at least ${min}; got "${raw}"`);
+  return value;
+}
 const at = arg('at');
+const atMs = at === undefined ? undefined : Date.parse(at);
+if (atMs !== undefined && Number.isNaN(atMs))
+  fail(`--at must be an ISO-8601 time such as 2026-12-29T09:00:00+08:00; got "${at}"`);
 const request = {
   department: arg('department'),
   grade: arg('grade'),
   resource: arg('resource'),
   client_id: arg('client-id'),
-  hits: arg('hits') === undefined ? undefined : Number(arg('hits')),
-  at: at === undefined ? undefined : { seconds: Math.floor(Date.parse(at) / 1000) },
+  hits: integerArg('hits', 0),
+  at: atMs === undefined ? undefined : { seconds: Math.floor(atMs / 1000) },
 };
 
 async function main(): Promise<void> {
-  const count = Number(arg('count') ?? 1);
+  const count = integerArg('count', 1) ?? 1;
   for (let i = 0; i < count; i++) {
     const answer = await new Promise<object>((resolve, reject) =>
       client.Decide(request, metadata, (e, r) => (e ? reject(e) : resolve(r))),

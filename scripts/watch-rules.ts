@@ -27,7 +27,12 @@ const metadata = new Metadata();
 const token = arg('token') ?? process.env.RC_GRPC_TOKEN;
 if (token) metadata.set('authorization', `Bearer ${token}`);
 
-let last = Number(arg('from-revision') ?? 0);
+const from = arg('from-revision') ?? '0';
+if (!/^\d+$/.test(from)) {
+  process.stderr.write(`--from-revision must be 0 or a revision you received; got "${from}"\n`);
+  process.exit(2);
+}
+let last = Number(from);
 const call = client.WatchRules(
   {
     department: arg('department'),
@@ -37,8 +42,10 @@ const call = client.WatchRules(
   },
   metadata,
 );
-call.on('data', (event: { type: string; revision?: number }) => {
-  if (event.type !== 'BREAKER' && event.revision) last = Math.max(last, Number(event.revision));
+call.on('data', (event: { type: string; revision?: number; snapshot?: boolean }) => {
+  // A snapshot counts only once complete: resuming from the middle of one would skip the rest.
+  const complete = event.type === 'SNAPSHOT_END' || (!event.snapshot && event.type !== 'BREAKER');
+  if (complete && event.revision) last = Math.max(last, Number(event.revision));
   process.stdout.write(`${JSON.stringify(event)}\n`);
 });
 const bye = (why: string) => {

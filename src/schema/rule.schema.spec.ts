@@ -56,8 +56,8 @@ describe('rule validation', () => {
   });
 
   it.each([
-    [{ ...base, bogus: 1 }, 'property bogus should not exist'],
-    [{ ...base, limit: { qps: 80, extra: true } }, 'limit.property extra should not exist'],
+    [{ ...base, bogus: 1 }, 'bogus is not a known field'],
+    [{ ...base, limit: { qps: 80, extra: true } }, 'limit.extra is not a known field'],
     [{ ...base, limit: { qps: 0 } }, 'limit.qps must not be less than 0.001'],
     [{ ...base, limit: { qps: -5 } }, 'limit.qps must not be less than 0.001'],
     [
@@ -136,7 +136,7 @@ describe('window validation', () => {
       { name: 'W' },
       'name must match ^[a-z0-9][a-z0-9_-]{0,63}$ (lower-case letters, digits, "_" and "-", at most 64 characters)',
     ],
-    [{ name: 'w', color: 'red' }, 'property color should not exist'],
+    [{ name: 'w', color: 'red' }, 'color is not a known field'],
   ])('rejects %j with "%s"', (doc, message) => {
     expect(windowProblemsOf(doc)).toContain(message);
   });

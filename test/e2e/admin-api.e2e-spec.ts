@@ -197,7 +197,7 @@ describe('REST admin API (e2e, real etcd)', () => {
       ['upper case', rule({ department: 'CS' }), /^department must match/],
       ['an empty token', rule({ grade: '' }), /^grade must match/],
       ['65 characters', rule({ department: 'a'.repeat(65) }), /^department must match/],
-      ['an unknown field', rule({ colour: 'red' }), /^property colour should not exist/],
+      ['an unknown field', rule({ colour: 'red' }), /^colour is not a known field$/],
       ['a wrong type', rule({ enabled: 'yes' }), /^enabled must be a boolean/],
       ['qps of 0', rule({ limit: { qps: 0 } }), /^limit\.qps must not be less than/],
       ['qps not a number', rule({ limit: { qps: 'many' } }), /^limit\.qps must be a number/],

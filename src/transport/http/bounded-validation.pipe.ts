@@ -1,6 +1,7 @@
 import { ArgumentMetadata, ValidationPipe, ValidationPipeOptions } from '@nestjs/common';
 import { validationFailed } from '../../domain/errors';
 import { jsonShapeProblem } from '../../schema/json-bounds';
+import { flattenValidationErrors } from '../../schema/validate';
 
 /**
  * Nest's ValidationPipe behind cheap, iterative bounds: class-transformer and class-validator
@@ -9,7 +10,11 @@ import { jsonShapeProblem } from '../../schema/json-bounds';
  */
 export class BoundedValidationPipe extends ValidationPipe {
   constructor(options: ValidationPipeOptions) {
-    super(options);
+    // The same lines, and the same VALIDATION_FAILED code, as a value read back from etcd.
+    super({
+      ...options,
+      exceptionFactory: (errors) => validationFailed(flattenValidationErrors(errors)),
+    });
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {

@@ -1,4 +1,4 @@
--- Shared start of every counting script (redis-counting-scripts.ts builds the call): the argument
+-- Shared start of every counting script (counting-scripts.ts builds the call): the argument
 -- layout, the Redis clock, and the breaker gate, so the open check rides in the same call.
 --
 -- KEYS[1..n-1]  the algorithm's counter keys (see each script)

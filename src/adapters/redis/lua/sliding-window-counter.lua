@@ -1,9 +1,10 @@
 -- Sliding window counter (approximate): the previous and the current fixed bucket of WINDOW ms,
 -- aligned to the Redis clock; the previous one counts in proportion to how much of it the sliding
 -- window still overlaps (estimate = prev × (1 − elapsed / WINDOW) + cur). O(1) memory per key,
--- whatever the budget. Exact when traffic is even within a bucket; traffic bunched at the start of
--- the previous bucket can be over-admitted (measured: BENCHMARKS.md, "Accuracy"). Rejected calls
--- change nothing.
+-- whatever the budget. Exact when traffic is even within a bucket; traffic bunched at the end of
+-- the previous bucket is still fully inside the window but only partly counted, so it can be
+-- over-admitted (up to about twice the budget in the worst case; see BENCHMARKS.md). Rejected
+-- calls change nothing.
 --
 -- KEYS[1]  STRING  "k:cur:prev": the current bucket number (floor(time / WINDOW)), the hits in
 --                  it and in bucket k − 1 (one string: a GET and, when admitted, a SET with TTL)
