@@ -47,7 +47,7 @@ export interface RuleIndexOptions {
 const RESYNC_DELAY_MS = 500;
 const SNAPSHOT_EVERY_MS = 1000;
 /** Entries decoded between two turns of the event loop while a listing is decoded. */
-const DECODE_CHUNK = 250;
+const DECODE_CHUNK = 50;
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Where decoded entries go, and what a bad value falls back to. */
