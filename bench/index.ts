@@ -5,7 +5,7 @@
  *   - building the index from scratch, its heap, and matching time per decision;
  *   - at 100k rules against a real etcd: listing at start, and writing / reading the snapshot file
  *     while decisions keep being matched (the longest stall of a 1 ms timer during the write).
- * Prints tables and writes bench/plots/index-apply.svg.
+ * Prints tables and writes docs/bench/index-apply.svg.
  *
  *   npm run bench:index              (about 2 minutes)
  *   npm run bench:index -- --quick   (1k and 10k only, no etcd part)
@@ -232,7 +232,7 @@ async function main(): Promise<void> {
       `| ${r.rules.toLocaleString('en')} | ${fmt(r.buildMs, 0)} ms | ${fmt(r.heapMb, 0)} MB | ${fmt(r.oneP50 * 1000, 0)} / ${fmt(r.oneP99 * 1000, 0)} µs | ${fmt(r.batchP50, 2)} / ${fmt(r.batchP99, 2)} ms | ${fmt(r.windowMs, 1)} ms | ${fmt(r.matchNs, 0)} ns |`,
     );
   await writePlot(
-    'bench/plots/index-apply.svg',
+    'docs/bench/index-apply.svg',
     rows.flatMap((r) => [
       { rules: r.rules, what: 'one change p99 (ms)', ms: r.oneP99 },
       { rules: r.rules, what: '127-item batch p99 (ms)', ms: r.batchP99 },

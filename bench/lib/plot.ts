@@ -1,6 +1,6 @@
 /**
  * SVG plots for the benchmarks, drawn by Vega-Lite (compiled to Vega, rendered headless to SVG:
- * no browser, no canvas). Each benchmark writes its plot next to its table under bench/plots/.
+ * no browser, no canvas). Each benchmark writes its plot next to its table under docs/bench/ (linked from BENCHMARKS.md).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';

@@ -43,6 +43,8 @@ export interface CountPlan {
 }
 
 export interface CountResult {
+  /** When the store counted it, on its own clock, in µs (for measurements; never for decisions). */
+  atUs?: number;
   admitted: boolean;
   /** Admitted only thanks to the overdraft. */
   overLimit: boolean;

@@ -217,9 +217,19 @@ export class RedisCounterStore extends CounterStore implements BreakerStore {
 }
 
 function toResult(reply: number[]): CountResult {
-  const [admitted, over, remaining, retryAfterMs, resetAfterMs, blocked, state, openedToHalf] =
-    reply;
+  const [
+    admitted,
+    over,
+    remaining,
+    retryAfterMs,
+    resetAfterMs,
+    blocked,
+    state,
+    openedToHalf,
+    atUs,
+  ] = reply;
   return {
+    atUs,
     admitted: admitted === 1,
     overLimit: over === 1,
     remaining,
