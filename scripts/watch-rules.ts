@@ -42,10 +42,9 @@ const call = client.WatchRules(
   },
   metadata,
 );
-call.on('data', (event: { type: string; revision?: number; snapshot?: boolean }) => {
-  // A snapshot counts only once complete: resuming from the middle of one would skip the rest.
-  const complete = event.type === 'SNAPSHOT_END' || (!event.snapshot && event.type !== 'BREAKER');
-  if (complete && event.revision) last = Math.max(last, Number(event.revision));
+call.on('data', (event: { revision?: number; revision_complete?: boolean }) => {
+  // Resume only from a revision whose every event arrived (one transaction can change many keys).
+  if (event.revision_complete && event.revision) last = Math.max(last, Number(event.revision));
   process.stdout.write(`${JSON.stringify(event)}\n`);
 });
 const bye = (why: string) => {

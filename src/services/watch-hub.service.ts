@@ -18,6 +18,8 @@ export interface WatchEvent {
   valueJson: string;
   snapshot: boolean;
   resync: boolean;
+  /** The last event of its revision in this stream: a watcher may resume from this revision. */
+  revisionComplete: boolean;
   breaker?: BreakerTransitionEvent;
 }
 
@@ -56,6 +58,14 @@ const kindOf = (key: string): WatchEventKind =>
         ? 'BREAKER_OVERRIDE'
         : 'KIND_UNSPECIFIED';
 
+/** Changes of one or more whole revisions, each revision's last event marked complete. */
+function changeEvents(entries: readonly ChangeEvent[]): WatchEvent[] {
+  return entries.map((entry, i) => ({
+    ...toEvent(entry),
+    revisionComplete: i === entries.length - 1 || entries[i + 1].modRevision !== entry.modRevision,
+  }));
+}
+
 function* withEnd(events: WatchEvent[], end: WatchEvent): Iterable<WatchEvent> {
   yield* events;
   yield end;
@@ -70,6 +80,7 @@ function toEvent(entry: ChangeEvent, snapshot = false, resync = false): WatchEve
     valueJson: entry.value ?? '',
     snapshot,
     resync,
+    revisionComplete: false,
   };
 }
 
@@ -186,10 +197,7 @@ export class WatchHub {
         (e) => e.modRevision > fromRevision && matches(filter, e.key),
       );
       sink.send(
-        withEnd(
-          changes.map((e) => toEvent(e)),
-          this.endMarker(revision, false),
-        ),
+        withEnd(changeEvents(changes), this.endMarker(revision, false)),
         changes.length + 1,
       );
     } else {
@@ -246,6 +254,7 @@ export class WatchHub {
       valueJson: '',
       snapshot: true,
       resync,
+      revisionComplete: true,
     };
   }
 
@@ -262,12 +271,7 @@ export class WatchHub {
       const batch = entries.filter(
         (e) => e.modRevision > subscription.after && matches(subscription.filter, e.key),
       );
-      if (batch.length)
-        this.deliver(
-          subscription,
-          batch.map((e) => toEvent(e)),
-          batch.length,
-        );
+      if (batch.length) this.deliver(subscription, changeEvents(batch), batch.length);
     }
   }
 
@@ -295,6 +299,7 @@ export class WatchHub {
       valueJson: '',
       snapshot: false,
       resync: false,
+      revisionComplete: false,
       breaker: transition,
     };
     for (const subscription of this.subscriptions) {

@@ -34,6 +34,7 @@ const put = (
   revision: number,
   snapshot = false,
   resync = false,
+  complete = !snapshot,
 ): RuleEventMessage => ({
   type: 'PUT',
   key,
@@ -41,17 +42,20 @@ const put = (
   value_json: history.find((e) => e.key === key && e.revision === revision)?.value ?? '{}',
   snapshot,
   resync,
+  revision_complete: complete,
 });
 const del = (key: string, revision: number): RuleEventMessage => ({
   type: 'DELETE',
   key,
   revision,
+  revision_complete: true,
 });
 const end = (revision: number, resync = false): RuleEventMessage => ({
   type: 'SNAPSHOT_END',
   revision,
   snapshot: true,
   resync,
+  revision_complete: true,
 });
 const session = (fromRevision: number, events: RuleEventMessage[]): WatchSession => ({
   slot: 'rc0',
@@ -94,6 +98,55 @@ describe('chaos check: watcher streams against the oracle', () => {
       session(4, [put('rules/b/2023/any', 4), end(7)]),
     ]);
     expect(problems.join()).toMatch(/duplicate PUT rules\/b\/2023\/any@4/);
+  });
+
+  describe('a transaction changing two keys, cut short between them', () => {
+    // Revision 8 changes two rules in one transaction.
+    const two = [
+      ...history,
+      { revision: 8, key: 'rules/d/2023/any', value: rule('d') },
+      { revision: 8, key: 'rules/e/2023/any', value: rule('e') },
+    ];
+    const verifyTwo = (sessions: WatchSession[]) =>
+      verifyWatcher({ filter: {}, sessions }, oracleOf(two), 8).problems;
+    const at8 = (key: string, complete: boolean): RuleEventMessage => ({
+      type: 'PUT',
+      key,
+      revision: 8,
+      value_json: two.find((e) => e.key === key && e.revision === 8)?.value ?? '',
+      revision_complete: complete,
+    });
+    const first = at8('rules/d/2023/any', false);
+    const second = at8('rules/e/2023/any', true);
+    const ended = (s: WatchSession) => ({ ...s, endedAt: 1 });
+
+    it('passes when the resume starts before the incomplete revision and sends it whole', () => {
+      expect(
+        verifyTwo([
+          ended(session(0, [...snapshotAt3, put('rules/b/2023/any', 4), first])),
+          session(4, [
+            del('rules/a/2023/any', 6),
+            put('rules/c/2023/any', 7),
+            first,
+            second,
+            end(8),
+          ]),
+        ]),
+      ).toEqual([]);
+    });
+
+    it('finds the rest of a revision lost when the resume starts after it', () => {
+      const problems = verifyTwo([
+        ended(session(0, [...snapshotAt3, put('rules/b/2023/any', 4)])),
+        session(4, [
+          del('rules/a/2023/any', 6),
+          put('rules/c/2023/any', 7),
+          at8('rules/d/2023/any', true),
+          end(8),
+        ]),
+      ]);
+      expect(problems.join()).toMatch(/missing PUT rules\/e\/2023\/any@8/);
+    });
   });
 
   it('accepts a resync snapshot equal to etcd, and rejects one that is not', () => {

@@ -42,9 +42,10 @@ export const describeFilter = (f: WatchFilter): string =>
     .join(',') || 'all';
 
 /**
- * A watcher as a caching gateway would run it: it keeps the last revision it has applied (a
- * change, or a snapshot's end; never a snapshot item, since a snapshot cut short is not
- * applied), and whenever its stream ends it reconnects with `from_revision` = that revision,
+ * A watcher as a caching gateway would run it: it keeps the last revision it has completely
+ * received (the event marked `revision_complete`: a revision's last change, or a snapshot's end —
+ * one transaction can change many keys and a stream can end between them), and whenever its
+ * stream ends it reconnects with `from_revision` = that revision,
  * to the same instance or another live one. Now and then it moves on its own.
  */
 export class ChaosWatcher {
@@ -120,10 +121,9 @@ export class ChaosWatcher {
     this.moveTimer = setTimeout(() => this.move(), this.rng.int(8_000, 30_000));
   }
 
+  /** The resume point moves only past revisions whose every event arrived (revision_complete). */
   private advance(e: RuleEventMessage): void {
-    if (e.type === 'BREAKER') return;
-    if (e.type === 'SNAPSHOT_END' || !e.snapshot)
-      this.cursor = Math.max(this.cursor, Number(e.revision ?? 0));
+    if (e.revision_complete) this.cursor = Math.max(this.cursor, Number(e.revision ?? 0));
   }
 }
 

@@ -149,6 +149,25 @@ describe('WatchRules stream (e2e, real etcd)', () => {
     expect(again.events.find((e) => e.type === 'SNAPSHOT_END')?.resync).toBe(true);
   });
 
+  it('marks the last event of each revision, so a watcher resumes only from whole transactions', async () => {
+    const w = watch();
+    await w.until('snapshot end', (x) => x.events.some((e) => e.type === 'SNAPSHOT_END'));
+    expect(w.events.find((e) => e.type === 'SNAPSHOT_END')?.revision_complete).toBe(true);
+    expect(
+      w.events.filter((e) => e.snapshot && e.type === 'PUT').some((e) => e.revision_complete),
+    ).toBe(false);
+    const imported = await rc
+      .http()
+      .post('/api/v1/import')
+      .set('Authorization', bearer('admin'))
+      .send({ rules: [rule('tx1'), rule('tx2'), rule('tx3')] });
+    expect(imported.status).toBe(200);
+    await w.until('the transaction', (x) => x.changes.length >= 3);
+    const tx = w.changes.slice(0, 3);
+    expect(new Set(tx.map((e) => e.revision)).size).toBe(1);
+    expect(tx.map((e) => e.revision_complete ?? false)).toEqual([false, false, true]);
+  });
+
   it('carries breaker transitions and overrides', async () => {
     const w = watch({ department: 'br' });
     await w.until('snapshot end', (x) => x.events.some((e) => e.type === 'SNAPSHOT_END'));

@@ -10,6 +10,7 @@ export interface RuleEventMessage {
   value_json?: string;
   snapshot?: boolean;
   resync?: boolean;
+  revision_complete?: boolean;
   breaker?: { from: string; to: string; total?: number };
 }
 
@@ -46,7 +47,7 @@ export class TestWatcher {
   get lastRevision(): number {
     return Math.max(
       0,
-      ...this.events.filter((e) => e.type !== 'BREAKER').map((e) => Number(e.revision ?? 0)),
+      ...this.events.filter((e) => e.revision_complete).map((e) => Number(e.revision ?? 0)),
     );
   }
 

@@ -18,6 +18,7 @@ interface RuleEventMessage {
   value_json: string;
   snapshot: boolean;
   resync: boolean;
+  revision_complete: boolean;
   breaker?: {
     from: string;
     to: string;
@@ -36,6 +37,7 @@ const toMessage = (e: WatchEvent): RuleEventMessage => ({
   value_json: e.valueJson,
   snapshot: e.snapshot,
   resync: e.resync,
+  revision_complete: e.revisionComplete,
   breaker: e.breaker && {
     from: e.breaker.from,
     to: e.breaker.to,
@@ -106,11 +108,9 @@ class StreamSink implements WatchSink {
       }
       const event = next.value;
       this.call.write(toMessage(event));
-      // A snapshot counts only once complete (its end marker): resuming from the middle of one
-      // would skip the entries not sent yet.
-      const complete =
-        event.type === 'SNAPSHOT_END' || (!event.snapshot && event.type !== 'BREAKER');
-      if (complete) this.lastRevision = Math.max(this.lastRevision, event.revision);
+      // Where a resume misses nothing: a revision counts once all its events went out (a snapshot
+      // once its end marker did).
+      if (event.revisionComplete) this.lastRevision = Math.max(this.lastRevision, event.revision);
     }
   }
 }

@@ -83,6 +83,9 @@ export function verifyWatcher(
     const where = `session ${n + 1} (${session.slot} g${session.generation}, from ${session.fromRevision})`;
     let snapshot: Change[] | undefined;
     let previous = 0;
+    // Like the watcher itself, keep a revision only once its last event (revision_complete)
+    // arrived: a revision cut short by the end of a stream is sent again whole on the resume.
+    let complete = received.length;
     for (const e of session.events) {
       if (e.type === 'BREAKER') continue;
       if (e.type !== 'SNAPSHOT_END') {
@@ -93,6 +96,7 @@ export function verifyWatcher(
             verdict.problems.push(`${where}: ${show(change)} came after revision ${previous}`);
           previous = change.revision;
           received.push(change);
+          if (e.revision_complete) complete = received.length;
         }
         continue;
       }
@@ -116,9 +120,11 @@ export function verifyWatcher(
       } else compareUpTo(at, `${where} replay end at ${at}`);
       start = at;
       received = [];
+      complete = 0;
       snapshot = undefined;
       previous = at;
     }
+    if (session.endedAt !== undefined) received.length = complete;
   }
   compareUpTo(finalRevision, 'at the end');
   return verdict;
