@@ -1,4 +1,4 @@
-import { Rule, isWindowed, ruleKeyOf, windowBudget } from './rule';
+import { FailMode, Rule, isWindowed, ruleKeyOf, windowBudget } from './rule';
 
 export type Verdict = 'ALLOW' | 'REJECT' | 'DEGRADE';
 export type Reason =
@@ -69,7 +69,21 @@ export interface Decision {
   breakerState: BreakerStateName;
   rulesRevision: number;
   detail: string;
+  /**
+   * What a client needs to decide alone while no instance answers (absent for NO_RULE): the
+   * rule's failMode, and the span `limit` applies to — the window, or for a token bucket the time
+   * to refill the whole bucket.
+   */
+  failMode?: FailMode;
+  windowMs?: number;
 }
+
+const policyOf = (rule: Rule): { failMode: FailMode; windowMs: number } => ({
+  failMode: rule.failMode,
+  windowMs: isWindowed(rule.limit.algorithm)
+    ? rule.limit.windowMs
+    : Math.ceil((1000 * rule.limit.burst) / rule.limit.qps),
+});
 
 export const limitOf = (rule: Rule): number =>
   isWindowed(rule.limit.algorithm) ? windowBudget(rule.limit) : rule.limit.burst;
@@ -122,6 +136,7 @@ export function circuitOpenDecision(
     resetAfterMs: 0,
     breakerState: state,
     rulesRevision,
+    ...policyOf(rule),
   };
   if (rule.shadow)
     return {
@@ -152,6 +167,7 @@ export function decisionFromCount(
     resetAfterMs: count.resetAfterMs,
     breakerState: count.breaker.state,
     rulesRevision,
+    ...policyOf(rule),
   };
   let verdict: Verdict;
   let reason: Reason;
@@ -224,6 +240,7 @@ export function storeUnavailableDecision(
     resetAfterMs: 0,
     breakerState: breakerOf(rule),
     rulesRevision,
+    ...policyOf(rule),
     detail:
       rule.failMode === 'closed'
         ? 'counter store unavailable; failMode closed rejects'
