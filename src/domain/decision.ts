@@ -72,14 +72,16 @@ export interface Decision {
   /**
    * What a client needs to decide alone while no instance answers (absent for NO_RULE): the
    * rule's failMode, and the span `limit` applies to — the window, or for a token bucket the time
-   * to refill the whole bucket.
+   * to refill the whole bucket — and whether it counts each client apart.
    */
   failMode?: FailMode;
   windowMs?: number;
+  perClient?: boolean;
 }
 
-const policyOf = (rule: Rule): { failMode: FailMode; windowMs: number } => ({
+const policyOf = (rule: Rule): { failMode: FailMode; windowMs: number; perClient: boolean } => ({
   failMode: rule.failMode,
+  perClient: rule.limit.per === 'client',
   windowMs: isWindowed(rule.limit.algorithm)
     ? rule.limit.windowMs
     : Math.ceil((1000 * rule.limit.burst) / rule.limit.qps),

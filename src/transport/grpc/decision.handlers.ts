@@ -20,6 +20,7 @@ export interface DecideResponseMessage {
   fail_mode?: 'FAIL_OPEN' | 'FAIL_CLOSED';
   window_ms?: number;
   instances: number;
+  per_client?: boolean;
 }
 
 const U32 = 0xffffffff;
@@ -41,6 +42,7 @@ export function toMessage(d: Decision, instances: number): DecideResponseMessage
     fail_mode: d.failMode && (d.failMode === 'open' ? 'FAIL_OPEN' : 'FAIL_CLOSED'),
     window_ms: d.windowMs && u32(d.windowMs),
     instances: u32(instances),
+    per_client: d.perClient,
   };
 }
 
