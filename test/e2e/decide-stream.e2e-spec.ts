@@ -170,6 +170,7 @@ describe('DecideStream (e2e, real etcd and Redis)', () => {
     await s.until('the end status', (x) => x.error !== undefined);
     expect(s.error?.code).toBe(status.UNAVAILABLE);
     expect(s.error?.details).toContain('server shutting down');
+    expect(s.answers.pop()).toEqual({ id: 0, closing: true });
     expect(s.answers.map((x) => x.id).sort((x, y) => x - y)).toEqual([
       0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
     ]);

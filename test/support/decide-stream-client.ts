@@ -8,6 +8,7 @@ export interface StreamAnswer {
   id: number;
   decision?: DecideResponseMessage;
   error?: { code: number; message: string };
+  closing?: boolean;
 }
 
 type Call = NodeJS.WritableStream &

@@ -1,4 +1,4 @@
-import { Metadata, StatusObject } from '@grpc/grpc-js';
+import { Metadata, StatusObject, status } from '@grpc/grpc-js';
 import type { DecideRequestMessage, StreamAnswer } from './proto.js';
 import type { Target } from './targets.js';
 
@@ -32,6 +32,12 @@ export class DecideStreamSession<P extends Pending = Pending> {
   ) {
     this.call = target.stub.DecideStream(metadata);
     this.call.on('data', (answer: StreamAnswer) => {
+      if (answer.closing)
+        return this.end({
+          code: status.UNAVAILABLE,
+          details: 'the server is closing the stream',
+          metadata: new Metadata(),
+        });
       const id = answer.id ?? 0;
       const p = this.pending.get(id);
       if (!p) return; // given up on (deadline) meanwhile

@@ -39,6 +39,8 @@ export interface StreamAnswer {
   id?: number;
   decision?: DecideResponseMessage;
   error?: { code?: number; message?: string };
+  /** The server stopped reading: what it read is answered; send the rest elsewhere. */
+  closing?: boolean;
 }
 
 export interface OutcomeMessage {

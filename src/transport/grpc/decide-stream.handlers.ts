@@ -14,6 +14,7 @@ interface StreamAnswer {
   id: number;
   decision?: DecideResponseMessage;
   error?: { code: number; message: string };
+  closing?: boolean;
 }
 
 type Call = ServerDuplexStream<StreamRequest, StreamAnswer>;
@@ -96,7 +97,9 @@ class DecideStreamCall {
     if (this.closing) {
       const closing = this.closing;
       this.finish();
-      // A status sent with emit('error') follows the answers already written.
+      // The status (trailers) can reach the client tens of ms after the answers while the process
+      // shuts down; a last message says at once that nothing more will be answered here.
+      this.call.write({ id: 0, closing: true });
       this.call.emit('error', closing);
     } else if (this.halfClosed) {
       this.finish();
