@@ -3,7 +3,16 @@
 // so the suite runs in band: two cores, real servers, no state shared between files.
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/src', '<rootDir>/test', '<rootDir>/migrations'],
+  // clients/node: the Node SDK's unit specs (src) and its specs against real instances (test).
+  roots: [
+    '<rootDir>/src',
+    '<rootDir>/test',
+    '<rootDir>/migrations',
+    '<rootDir>/clients/node/src',
+    '<rootDir>/clients/node/test',
+  ],
+  // The SDK's sources import './x.js' (its ESM build needs the extension); ts-jest reads x.ts.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testRegex: '.*\\.(spec|int-spec|e2e-spec)\\.ts$',
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   moduleFileExtensions: ['ts', 'js', 'json'],

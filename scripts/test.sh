@@ -7,9 +7,13 @@ cd "$(dirname "$0")/.."
 . scripts/lib/local-services.sh
 
 ensure_node_modules
+ensure_sdk_node_modules
 ensure_etcd_binary
 ensure_redis_binary
 
+# Before the type-check: the SDK's sources import the descriptor the build generates from proto/.
+log "build the Node SDK (clients/node: protos, CommonJS and ESM)"
+node clients/node/scripts/build.mjs
 log "type-check"
 npx tsc --noEmit -p tsconfig.json
 log "lint"

@@ -22,6 +22,16 @@ ensure_node_modules() {
   fi
 }
 
+# The Node SDK (clients/node) has its own package.json and lockfile: npm ci there only when its
+# node_modules is missing or older than its lockfile (never touches the service's node_modules).
+ensure_sdk_node_modules() {
+  local dir=clients/node
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    log "installing the Node SDK's npm dependencies (npm ci in $dir)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
 ensure_etcd_binary() {
   if ! command -v etcd >/dev/null || ! command -v etcdctl >/dev/null; then apt_install etcd-server etcd-client; fi
   # Debian's package enables a system etcd on 2379; this project runs its own, so leave that alone.

@@ -83,6 +83,10 @@ export class AppConfig {
   watchMaxPending!: number;
   /** Decisions (batch items, Envoy descriptors) and reported outcomes worked on at once, each. */
   maxInFlight!: number;
+  /** Unanswered requests one DecideStream may have before the server stops reading it. */
+  decideStreamMaxInFlight!: number;
+  /** How long a DecideStream request may wait for others to share its Redis round trip (0 or 1 ms). */
+  decideStreamCoalesceMs!: number;
   /** WatchRules streams open at once. */
   maxWatchers!: number;
   /** grpc.health.v1 Watch streams open at once. */
@@ -176,6 +180,8 @@ class Environment {
   @IsInt() @Min(0) @Max(1_000_000) WATCH_HISTORY = 10_000;
   @IsInt() @Min(1) @Max(1_000_000) WATCH_MAX_PENDING = 1_000;
   @IsInt() @Min(1) @Max(10_000_000) MAX_IN_FLIGHT = 2_000;
+  @IsInt() @Min(1) @Max(100_000) DECIDE_STREAM_MAX_IN_FLIGHT = 256;
+  @IsInt() @Min(0) @Max(1) DECIDE_STREAM_COALESCE_MS = 0;
   @IsInt() @Min(1) @Max(1_000_000) MAX_WATCHERS = 1_000;
   @IsInt() @Min(1) @Max(100_000) MAX_HEALTH_WATCHERS = 100;
   @IsInt() @Min(1) @Max(1_000_000) GRPC_MAX_STREAMS_PER_CONNECTION = 100;
@@ -506,6 +512,8 @@ export function loadConfig(
     watchHistory: parsed.WATCH_HISTORY,
     watchMaxPending: parsed.WATCH_MAX_PENDING,
     maxInFlight: parsed.MAX_IN_FLIGHT,
+    decideStreamMaxInFlight: parsed.DECIDE_STREAM_MAX_IN_FLIGHT,
+    decideStreamCoalesceMs: parsed.DECIDE_STREAM_COALESCE_MS,
     maxWatchers: parsed.MAX_WATCHERS,
     maxHealthWatchers: parsed.MAX_HEALTH_WATCHERS,
     grpcMaxStreamsPerConnection: parsed.GRPC_MAX_STREAMS_PER_CONNECTION,

@@ -1,4 +1,4 @@
-import { Rule, isWindowed, ruleKeyOf, windowBudget } from './rule';
+import { FailMode, Rule, isWindowed, ruleKeyOf, windowBudget } from './rule';
 
 export type Verdict = 'ALLOW' | 'REJECT' | 'DEGRADE';
 export type Reason =
@@ -71,7 +71,23 @@ export interface Decision {
   breakerState: BreakerStateName;
   rulesRevision: number;
   detail: string;
+  /**
+   * What a client needs to decide alone while no instance answers (absent for NO_RULE): the
+   * rule's failMode, and the span `limit` applies to — the window, or for a token bucket the time
+   * to refill the whole bucket — and whether it counts each client apart.
+   */
+  failMode?: FailMode;
+  windowMs?: number;
+  perClient?: boolean;
 }
+
+const policyOf = (rule: Rule): { failMode: FailMode; windowMs: number; perClient: boolean } => ({
+  failMode: rule.failMode,
+  perClient: rule.limit.per === 'client',
+  windowMs: isWindowed(rule.limit.algorithm)
+    ? rule.limit.windowMs
+    : Math.ceil((1000 * rule.limit.burst) / rule.limit.qps),
+});
 
 export const limitOf = (rule: Rule): number =>
   isWindowed(rule.limit.algorithm) ? windowBudget(rule.limit) : rule.limit.burst;
@@ -124,6 +140,7 @@ export function circuitOpenDecision(
     resetAfterMs: 0,
     breakerState: state,
     rulesRevision,
+    ...policyOf(rule),
   };
   if (rule.shadow)
     return {
@@ -154,6 +171,7 @@ export function decisionFromCount(
     resetAfterMs: count.resetAfterMs,
     breakerState: count.breaker.state,
     rulesRevision,
+    ...policyOf(rule),
   };
   let verdict: Verdict;
   let reason: Reason;
@@ -226,6 +244,7 @@ export function storeUnavailableDecision(
     resetAfterMs: 0,
     breakerState: breakerOf(rule),
     rulesRevision,
+    ...policyOf(rule),
     detail:
       rule.failMode === 'closed'
         ? 'counter store unavailable; failMode closed rejects'

@@ -25,3 +25,15 @@ describe('InFlight', () => {
     await Promise.all(batches);
   });
 });
+
+describe('InFlight acquire / release', () => {
+  it('holds units until released, refusing past the limit', () => {
+    const limit = new InFlight(2, 'decisions');
+    limit.acquire(1);
+    limit.acquire(1);
+    expect(() => limit.acquire(1)).toThrow(expect.objectContaining({ code: 'OVERLOADED' }));
+    limit.release(1);
+    expect(limit.hasRoomFor(1)).toBe(true);
+    expect(limit.count).toBe(1);
+  });
+});

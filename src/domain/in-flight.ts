@@ -16,6 +16,16 @@ export class InFlight {
 
   /** Runs `work` holding `units`, or throws OVERLOADED without running it. */
   async run<T>(units: number, work: () => Promise<T>): Promise<T> {
+    this.acquire(units);
+    try {
+      return await work();
+    } finally {
+      this.release(units);
+    }
+  }
+
+  /** Takes `units` for work that ends later (give them back with `release`), or throws OVERLOADED. */
+  acquire(units: number): void {
     if (this.current + units > this.limitFor(units)) {
       throw new DomainError(
         'OVERLOADED',
@@ -23,11 +33,10 @@ export class InFlight {
       );
     }
     this.current += units;
-    try {
-      return await work();
-    } finally {
-      this.current -= units;
-    }
+  }
+
+  release(units: number): void {
+    this.current -= units;
   }
 
   /** Whether a call of `units` could start now (checked before decoding one). */

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Decision } from '../domain/decision';
 
 /**
@@ -9,6 +9,7 @@ export class DecisionMetrics {
   private readonly decisions: Counter<'verdict' | 'reason'>;
   private readonly latency: Histogram;
   private readonly children = new Map<string, Counter.Internal>();
+  private inFlight: () => number = () => 0;
 
   constructor(registry: Registry) {
     this.decisions = new Counter({
@@ -23,6 +24,20 @@ export class DecisionMetrics {
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
       registers: [registry],
     });
+    const read = () => this.inFlight();
+    new Gauge({
+      name: 'rulecenter_decisions_in_flight',
+      help: 'Decisions being worked on now (batch items and stream requests count one each), against MAX_IN_FLIGHT',
+      registers: [registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  }
+
+  /** Where the in-flight gauge reads its value at scrape time. */
+  readInFlightFrom(read: () => number): void {
+    this.inFlight = read;
   }
 
   record(decision: Decision, elapsedMs: number): void {

@@ -12,6 +12,7 @@ import {
 } from '../domain/decision';
 import { DomainError, validationFailed } from '../domain/errors';
 import { InFlight } from '../domain/in-flight';
+import { Coalescer } from './coalescer';
 import { LocalLimiter } from '../domain/local-limiter';
 import { RecentAdmissions } from '../domain/recent-admissions';
 import { Rule, ruleKeyOf } from '../domain/rule';
@@ -24,6 +25,8 @@ export interface DecisionOptions extends DecideLimits {
   maxBatch: number;
   /** Decisions (batch items count one each) worked on at once; more are refused (OVERLOADED). */
   maxInFlight: number;
+  /** How long a DecideStream request may wait for others to share its Redis round trip (0 or 1 ms). */
+  streamCoalesceMs?: number;
 }
 
 /** Told when a decision moved a breaker OPEN → HALF_OPEN (the breaker service logs and emits it). */
@@ -52,6 +55,7 @@ export class DecisionService {
   /** Some decision fell back to the local limiter since the last one Redis answered. */
   private storeFailing = false;
   private readonly inFlight: InFlight;
+  private readonly streamed: Coalescer<RawDecideRequest, Decision>;
 
   constructor(
     private readonly rules: DecisionRules,
@@ -63,6 +67,13 @@ export class DecisionService {
     private readonly now: () => number = Date.now,
   ) {
     this.inFlight = new InFlight(options.maxInFlight, 'decisions');
+    this.streamed = new Coalescer(options.streamCoalesceMs ?? 0, (raw) => this.decideOne(raw));
+    metrics.readInFlightFrom(() => this.inFlight.count);
+  }
+
+  /** Live instances sharing each limit (a client's local share while it decides alone). */
+  get instanceCount(): number {
+    return this.rules.instanceCount;
   }
 
   /** Whether a batch of `items` could start now: lets the transport refuse one before decoding it. */
@@ -72,6 +83,19 @@ export class DecisionService {
 
   decide(raw: RawDecideRequest): Promise<Decision> {
     return this.inFlight.run(1, () => this.decideOne(raw));
+  }
+
+  /**
+   * A decision asked on a DecideStream: it holds its in-flight unit from the moment it is read
+   * (OVERLOADED at once when there is no room), including while it waits to be coalesced.
+   */
+  decideStreamed(raw: RawDecideRequest): Promise<Decision> {
+    try {
+      this.inFlight.acquire(1);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.streamed.submit(raw).finally(() => this.inFlight.release(1));
   }
 
   private async decideOne(raw: RawDecideRequest): Promise<Decision> {

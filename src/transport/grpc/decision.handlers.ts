@@ -17,12 +17,17 @@ export interface DecideResponseMessage {
   breaker_state: string;
   rules_revision: number;
   detail: string;
+  fail_mode?: 'FAIL_OPEN' | 'FAIL_CLOSED';
+  window_ms?: number;
+  instances: number;
+  per_client?: boolean;
 }
 
 const U32 = 0xffffffff;
 const u32 = (n: number): number => (n <= 0 ? 0 : n >= U32 ? U32 : Math.round(n));
 
-export function toMessage(d: Decision): DecideResponseMessage {
+/** `instances`: how many instances share each limit now (a client's local share while alone). */
+export function toMessage(d: Decision, instances: number): DecideResponseMessage {
   return {
     verdict: d.verdict,
     reason: d.reason,
@@ -34,6 +39,10 @@ export function toMessage(d: Decision): DecideResponseMessage {
     breaker_state: d.breakerState,
     rules_revision: d.rulesRevision,
     detail: d.detail,
+    fail_mode: d.failMode && (d.failMode === 'open' ? 'FAIL_OPEN' : 'FAIL_CLOSED'),
+    window_ms: d.windowMs && u32(d.windowMs),
+    instances: u32(instances),
+    per_client: d.perClient,
   };
 }
 
@@ -45,7 +54,7 @@ export function decisionHandlers(decisions: DecisionService): UntypedServiceImpl
       callback: sendUnaryData<DecideResponseMessage>,
     ) {
       decisions.decide(call.request).then(
-        (d) => callback(null, toMessage(d)),
+        (d) => callback(null, toMessage(d, decisions.instanceCount)),
         (error: unknown) => callback(toServiceError(error)),
       );
     },
@@ -58,7 +67,10 @@ export function decisionHandlers(decisions: DecisionService): UntypedServiceImpl
     ) {
       if (isShed(call.request)) return callback(toServiceError(shedError('decisions')));
       decisions.decideBatch(call.request.requests ?? []).then(
-        (ds) => callback(null, { responses: ds.map(toMessage) }),
+        (ds) => {
+          const instances = decisions.instanceCount;
+          callback(null, { responses: ds.map((d) => toMessage(d, instances)) });
+        },
         (error: unknown) => callback(toServiceError(error)),
       );
     },

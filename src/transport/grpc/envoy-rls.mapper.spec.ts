@@ -93,6 +93,39 @@ describe('current_limit', () => {
       currentLimit(rule({ limit: { qps: 20, algorithm: 'token_bucket', burst: 40 } })),
     ).toMatchObject({ requests_per_unit: 20, unit: 'SECOND' });
   });
+
+  it('advertises a limit below one per second exactly, in the first unit that holds it whole', () => {
+    // 5 per 10 s: "1 per second" would be twice the real limit.
+    expect(currentLimit(rule({ limit: { qps: 0.5, windowMs: 10_000 } }))).toMatchObject({
+      requests_per_unit: 30,
+      unit: 'MINUTE',
+    });
+    expect(
+      currentLimit(rule({ limit: { qps: 0.25, algorithm: 'token_bucket', burst: 1 } })),
+    ).toMatchObject({ requests_per_unit: 15, unit: 'MINUTE' });
+    expect(currentLimit(rule({ limit: { qps: 0.001, windowMs: 86_400_000 } }))).toMatchObject({
+      requests_per_unit: 86,
+      unit: 'DAY',
+    });
+  });
+
+  it('never advertises more than the real limit', () => {
+    const perDay = { SECOND: 86_400, MINUTE: 1440, HOUR: 24, DAY: 1 };
+    for (const [qps, windowMs] of [
+      [0.7, 10_000],
+      [1.5, 1000],
+      [7 / 13, 13_000],
+      [0.3, 3_340],
+      [2.4, 2_500],
+    ]) {
+      const limit = currentLimit(rule({ limit: { qps, windowMs } }));
+      const budget = Math.floor((qps * windowMs) / 1000);
+      expect(limit.requests_per_unit).toBeGreaterThanOrEqual(1);
+      expect(limit.requests_per_unit * perDay[limit.unit]).toBeLessThanOrEqual(
+        (budget * 86_400_000) / windowMs + 1e-6,
+      );
+    }
+  });
 });
 
 describe('toRateLimitResponse', () => {

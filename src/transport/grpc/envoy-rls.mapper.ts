@@ -1,6 +1,6 @@
 import { RawDecideRequest } from '../../domain/decide-request';
 import { Decision } from '../../domain/decision';
-import { Rule } from '../../domain/rule';
+import { Rule, windowBudget } from '../../domain/rule';
 
 /** How Envoy descriptors map onto decisions (README "Envoy gateways"). */
 export interface RlsOptions {
@@ -65,24 +65,35 @@ export function descriptorToRequest(
 }
 
 const UNITS: [Unit, number][] = [
-  ['DAY', 86_400_000],
-  ['HOUR', 3_600_000],
-  ['MINUTE', 60_000],
   ['SECOND', 1000],
+  ['MINUTE', 60_000],
+  ['HOUR', 3_600_000],
+  ['DAY', 86_400_000],
 ];
 
-/** The rule as Envoy's RateLimit: the largest unit not longer than its window, qps scaled to it. */
+const isWhole = (n: number): boolean => Math.abs(n - Math.round(n)) < 1e-9 * Math.max(1, n);
+
+/**
+ * The rule as Envoy's RateLimit, exactly: `amount` per `spanMs` (a window's budget, or a token
+ * bucket's qps per second) in the first unit, from the largest one not longer than the span
+ * upwards, that holds it as a whole number — 5 per 10 s is 30 per MINUTE, not a rounded-up 1 per
+ * SECOND (twice the limit). A rate no unit holds whole is rounded down per DAY: never advertise
+ * more than the rule admits.
+ */
 export function currentLimit(rule: Rule): NonNullable<DescriptorStatus['current_limit']> {
   const name = `${rule.department}/${rule.grade}/${rule.window}`;
-  if (rule.limit.algorithm === 'token_bucket') {
-    return { name, requests_per_unit: Math.max(1, Math.round(rule.limit.qps)), unit: 'SECOND' };
+  const bucket = rule.limit.algorithm === 'token_bucket';
+  const amount = bucket ? rule.limit.qps : windowBudget(rule.limit);
+  const spanMs = bucket ? 1000 : rule.limit.windowMs;
+  const longer = UNITS.findIndex(([, ms]) => ms > spanMs);
+  const first = longer < 0 ? UNITS.length - 1 : Math.max(0, longer - 1);
+  for (const [unit, unitMs] of UNITS.slice(first)) {
+    const perUnit = (amount * unitMs) / spanMs;
+    if (perUnit >= 1 && isWhole(perUnit))
+      return { name, requests_per_unit: Math.round(perUnit), unit };
   }
-  const [unit, unitMs] = UNITS.find(([, ms]) => rule.limit.windowMs >= ms) ?? UNITS[3];
-  return {
-    name,
-    requests_per_unit: Math.max(1, Math.round((rule.limit.qps * unitMs) / 1000)),
-    unit,
-  };
+  const perDay = (amount * 86_400_000) / spanMs;
+  return { name, requests_per_unit: Math.max(1, Math.floor(perDay + 1e-9)), unit: 'DAY' };
 }
 
 const duration = (ms: number) => ({

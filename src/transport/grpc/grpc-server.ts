@@ -11,6 +11,7 @@ import { DecisionService } from '../../services/decision.service';
 import { ReadinessService } from '../../services/readiness.service';
 import { RuleIndexService } from '../../services/rule-index.service';
 import { WatchHub } from '../../services/watch-hub.service';
+import { decideStreamHandlers } from './decide-stream.handlers';
 import { decisionHandlers } from './decision.handlers';
 import { envoyRlsHandlers } from './envoy-rls.handlers';
 import { RlsOptions } from './envoy-rls.mapper';
@@ -27,6 +28,8 @@ export interface GrpcServerOptions {
   maxMessageBytes: number;
   /** Events a watcher may have queued before it is cut off (RESOURCE_EXHAUSTED). */
   watchMaxPending: number;
+  /** Unanswered requests one DecideStream may have before the server stops reading it. */
+  streamMaxInFlight: number;
   rls: RlsOptions;
   /** Who may call which methods (`authorization: Bearer <token>`); empty = anyone. Health stays open. */
   callers: readonly GrpcCaller[];
@@ -76,6 +79,7 @@ export class GrpcServer {
   private readonly server: Server;
   private boundPort = 0;
   private readonly stopWatchers: () => void;
+  private readonly stopDecideStreams: () => void;
   private readonly stopHealthWatchers: () => void;
 
   constructor(
@@ -109,8 +113,15 @@ export class GrpcServer {
       batchRoom,
       options.limits.maxBatch,
     );
+    const streams = decideStreamHandlers(services.decisions, {
+      maxInFlight: options.streamMaxInFlight,
+    });
+    this.stopDecideStreams = streams.stopAll;
     this.server.addService(decisionService, {
-      ...guard('decide', decision, decisionHandlers(services.decisions)),
+      ...guard('decide', decision, {
+        ...decisionHandlers(services.decisions),
+        ...streams.handlers,
+      }),
       ...guard('report', decision, outcomeHandlers(services.breakers)),
     });
     const watch = watchHandlers(services.hub, { maxPending: options.watchMaxPending });
@@ -175,9 +186,14 @@ export class GrpcServer {
     });
   }
 
-  /** Ends watch streams (UNAVAILABLE), stops accepting calls and lets in-flight ones finish, for at most `graceMs`. */
+  /**
+   * Ends watch streams (UNAVAILABLE), stops reading DecideStreams (each ends with UNAVAILABLE once
+   * what it read is answered), stops accepting calls and lets in-flight ones finish, for at most
+   * `graceMs`.
+   */
   stop(graceMs: number): Promise<void> {
     this.stopWatchers();
+    this.stopDecideStreams();
     this.stopHealthWatchers();
     return new Promise((resolve) => {
       const force = setTimeout(() => {
