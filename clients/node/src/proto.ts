@@ -59,6 +59,7 @@ export interface RuleEventMessage {
   value_json?: string;
   snapshot?: boolean;
   resync?: boolean;
+  revision_complete?: boolean;
   breaker?: {
     from?: string;
     to?: string;

@@ -115,6 +115,10 @@ export interface WatchOptions {
   window?: string;
   /** Resume after this revision; default: start with a snapshot. */
   fromRevision?: number;
+  /**
+   * Each event once, in order. The events of one revision (one transaction can change many keys)
+   * and of one snapshot are handed over together, once all of them arrived.
+   */
   onEvent(event: WatchEvent): void;
   /** Told of each interruption; the watcher reconnects by itself. */
   onError?(error: Error): void;

@@ -12,9 +12,10 @@ const RETRY_MS = [100, 200, 500, 1000, 2000];
 
 /**
  * WatchRules with automatic resume: on any interruption it reconnects — to the next target — with
- * `from_revision` = the last revision fully received (a snapshot counts once its SNAPSHOT_END
- * arrived), so no change is missed and none is repeated; a `resync` snapshot says to replace
- * everything.
+ * `from_revision` = the last revision fully received (the server marks a revision's last event,
+ * and every SNAPSHOT_END, `revision_complete`), so no change is missed and none is repeated; the
+ * events of a revision cut short are held back and dropped, since the resume sends them again.
+ * A `resync` snapshot says to replace everything.
  */
 export class RuleWatcher implements Watcher {
   private revision: number;
@@ -24,6 +25,8 @@ export class RuleWatcher implements Watcher {
   private call?: ClientReadableStream<RuleEventMessage>;
   private retry?: NodeJS.Timeout;
   private closed = false;
+  /** Events of a revision (or snapshot) not yet complete: handed over once it is. */
+  private pending: WatchEvent[] = [];
 
   constructor(
     targets: string[],
@@ -61,13 +64,20 @@ export class RuleWatcher implements Watcher {
       this.metadata,
     );
     this.call = call;
+    this.pending = [];
     call.on('data', (m: RuleEventMessage) => {
       this.failures = 0;
       const event = toEvent(m);
-      const complete =
-        event.type === 'SNAPSHOT_END' || (!event.snapshot && event.type !== 'BREAKER');
-      if (complete) this.revision = Math.max(this.revision, event.revision);
-      this.options.onEvent(event);
+      if (event.type === 'BREAKER') {
+        this.options.onEvent(event);
+        return;
+      }
+      this.pending.push(event);
+      if (!m.revision_complete) return;
+      this.revision = Math.max(this.revision, event.revision);
+      const ready = this.pending;
+      this.pending = [];
+      for (const e of ready) this.options.onEvent(e);
     });
     call.on('error', (e: Error & { code?: number }) => {
       if (this.closed || e.code === status.CANCELLED) return;
