@@ -186,7 +186,7 @@ export class AppModule {
           inject: [TrafficStore],
           useFactory: (store: TrafficStore) =>
             new TrafficService(store, root.child('traffic'), {
-              flushIntervalMs: 1000,
+              flushIntervalMs: config.trafficFlushMs,
               maxSeries: 20,
               topRules: 10,
             }),

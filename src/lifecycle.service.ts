@@ -55,8 +55,8 @@ export class LifecycleService
     this.breakers.listenToPeers();
     await this.live.start();
     await this.readiness.start();
-    await this.grpc.start();
     this.traffic.start();
+    await this.grpc.start();
     void this.register();
     this.pruneTimer = setInterval(() => {
       this.audit

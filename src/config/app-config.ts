@@ -69,6 +69,8 @@ export class AppConfig {
   /** host:port seeds of a Redis Cluster; empty = single Redis at redisUrl. */
   redisClusterNodes!: string[];
   redisTimeoutMs!: number;
+  /** How often the traffic tally is flushed to Redis; 0 turns the traffic view off. */
+  trafficFlushMs!: number;
   redisKeyPrefix!: string;
   noRuleVerdict!: 'ALLOW' | 'REJECT';
   maxHits!: number;
@@ -158,6 +160,12 @@ class Environment {
   REDIS_URL = 'redis://127.0.0.1:6379';
   @IsString() REDIS_CLUSTER_NODES = '';
   @IsInt() @Min(1) @Max(10_000) REDIS_TIMEOUT_MS = 100;
+  /** 0, or at least a second: the traffic view promises at most one flush per second. */
+  @IsInt()
+  @IsIn([0, ...Array.from({ length: 60 }, (_, i) => (i + 1) * 1000)], {
+    message: 'TRAFFIC_FLUSH_MS must be 0 (off) or a whole number of seconds in ms, 1000 to 60000',
+  })
+  TRAFFIC_FLUSH_MS = 1000;
   @Matches(/^[A-Za-z0-9:_.-]{0,32}$/, {
     message: 'REDIS_KEY_PREFIX must be at most 32 of A-Z a-z 0-9 : _ . -',
   })
@@ -493,6 +501,7 @@ export function loadConfig(
     redisUrl: parsed.REDIS_URL,
     redisClusterNodes: clusterNodes,
     redisTimeoutMs: parsed.REDIS_TIMEOUT_MS,
+    trafficFlushMs: parsed.TRAFFIC_FLUSH_MS,
     redisKeyPrefix: parsed.REDIS_KEY_PREFIX,
     noRuleVerdict: parsed.NO_RULE_VERDICT as 'ALLOW' | 'REJECT',
     maxHits: parsed.MAX_HITS,

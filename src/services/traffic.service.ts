@@ -62,13 +62,15 @@ export class TrafficService {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** The decision path's share: classify and count in memory. */
+  /** The decision path's share: classify and count in memory (nothing while turned off). */
   record(decision: Decision): void {
+    if (!this.timer) return;
     const outcome = trafficOutcome(decision);
     if (outcome) this.tally.record(decision.rule, outcome, Math.floor(this.now() / 1000));
   }
 
   start(): void {
+    if (this.options.flushIntervalMs <= 0) return;
     this.timer = setInterval(() => void this.flush(), this.options.flushIntervalMs);
     this.timer.unref();
   }
@@ -86,6 +88,7 @@ export class TrafficService {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    this.timer = undefined;
     await this.flushing;
     await this.flush();
     await this.store.close();
