@@ -11,6 +11,7 @@ import { AppConfig } from './config/app-config';
 import { createRootLogger } from './observability/logger';
 import { RootLogger } from './observability/root-logger';
 import { splitOpsTraffic } from './transport/http/ops-listener';
+import { consoleDirectory, serveConsole } from './transport/http/console-assets';
 import { openApiDocument } from './transport/http/openapi';
 import { securityHeaders } from './transport/http/security-headers';
 import { TLS_SERVER_POLICY } from './transport/tls-policy';
@@ -77,6 +78,7 @@ export async function createApp(
   app.set('trust proxy', config.trustProxy);
   app.enableShutdownHooks();
   answerParserErrorsAsJson(app.getHttpServer() as Server);
+  serveConsole(app, consoleDirectory(config.consoleDir));
   SwaggerModule.setup('api/docs', app, () => openApiDocument(app), {
     jsonDocumentUrl: 'api/docs-json',
   });

@@ -69,6 +69,8 @@ export class AppConfig {
   /** host:port seeds of a Redis Cluster; empty = single Redis at redisUrl. */
   redisClusterNodes!: string[];
   redisTimeoutMs!: number;
+  /** The built console (index.html and assets/); unset: console/dist of this checkout. */
+  consoleDir?: string;
   /** How often the traffic tally is flushed to Redis; 0 turns the traffic view off. */
   trafficFlushMs!: number;
   redisKeyPrefix!: string;
@@ -166,6 +168,7 @@ class Environment {
     message: 'TRAFFIC_FLUSH_MS must be 0 (off) or a whole number of seconds in ms, 1000 to 60000',
   })
   TRAFFIC_FLUSH_MS = 1000;
+  @IsString() @MaxLength(4096) CONSOLE_DIR = '';
   @Matches(/^[A-Za-z0-9:_.-]{0,32}$/, {
     message: 'REDIS_KEY_PREFIX must be at most 32 of A-Z a-z 0-9 : _ . -',
   })
@@ -502,6 +505,7 @@ export function loadConfig(
     redisClusterNodes: clusterNodes,
     redisTimeoutMs: parsed.REDIS_TIMEOUT_MS,
     trafficFlushMs: parsed.TRAFFIC_FLUSH_MS,
+    consoleDir: parsed.CONSOLE_DIR || undefined,
     redisKeyPrefix: parsed.REDIS_KEY_PREFIX,
     noRuleVerdict: parsed.NO_RULE_VERDICT as 'ALLOW' | 'REJECT',
     maxHits: parsed.MAX_HITS,

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { Rule, RuleId, applyRuleDefaults, ruleKeyOf } from './rule';
 import { RuleIndex } from './rule-index';
-import { ScheduleScope, scheduleOf, scopesOf, transitionsOf } from './schedule';
+import { ScheduleScope, activeIntervals, scheduleOf, scopesOf, transitionsOf } from './schedule';
 import { ANY_WINDOW_SPEC, TimeWindow, TimeWindowSpec, applyWindowDefaults } from './time-window';
 
 const META = { revision: 1, createdAt: '', updatedAt: '', updatedBy: 'test' };
@@ -187,6 +187,29 @@ describe('schedule', () => {
     const from = Date.UTC(2026, 0, 1);
     expect(scheduleOf(ix, { department: 'ee', grade: '2023' }, from, from + 1000)).toEqual([
       { from, to: from + 1000, rule: undefined },
+    ]);
+  });
+});
+
+describe('activeIntervals', () => {
+  it('gives the active stretches of a window, on the days it allows', () => {
+    const spec = applyWindowDefaults({
+      timezone: 'Asia/Shanghai',
+      daysOfWeek: [5],
+      timeRanges: [
+        { start: '22:00', end: '24:00' },
+        { start: '00:00', end: '02:00' },
+      ],
+    });
+    const from = at('2026-11-16T00:00', 'Asia/Shanghai');
+    const stretches = activeIntervals(spec, from, from + 7 * 86_400_000);
+    // Both ranges count on Friday only: 00:00-02:00 Friday morning and 22:00-24:00 Friday
+    // night; Saturday's 00:00-02:00 is a range of its own, on a day daysOfWeek leaves out.
+    expect(
+      stretches.map((s) => [local(s.from, 'Asia/Shanghai'), local(s.to, 'Asia/Shanghai')]),
+    ).toEqual([
+      ['Fri 2026-11-20 00:00 +08:00', 'Fri 2026-11-20 02:00 +08:00'],
+      ['Fri 2026-11-20 22:00 +08:00', 'Sat 2026-11-21 00:00 +08:00'],
     ]);
   });
 });

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { Rule, ruleKeyOf } from './rule';
 import { RuleIndex } from './rule-index';
-import { TimeWindowSpec, parseHm } from './time-window';
+import { TimeWindowSpec, compileWindow, parseHm } from './time-window';
 
 /** A scope a schedule is drawn for: tokens of a request, or `*` for "any other". */
 export interface ScheduleScope {
@@ -147,4 +147,23 @@ export function transitionsOf(
   const order = (s: ScheduleScope) => `${s.department}/${s.grade}`;
   all.sort((a, b) => a.at - b.at || (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
   return all.slice(0, limit);
+}
+
+/** The instants a window is active within [fromMs, toMs), as intervals (for a week preview). */
+export function activeIntervals(
+  spec: TimeWindowSpec,
+  fromMs: number,
+  toMs: number,
+): { from: number; to: number }[] {
+  const isActive = compileWindow(spec);
+  const starts = [fromMs, ...windowChangeInstants(spec, fromMs, toMs)].sort((a, b) => a - b);
+  const out: { from: number; to: number }[] = [];
+  starts.forEach((start, i) => {
+    if (!isActive(start)) return;
+    const end = starts[i + 1] ?? toMs;
+    const last = out[out.length - 1];
+    if (last && last.to === start) last.to = end;
+    else out.push({ from: start, to: end });
+  });
+  return out;
 }

@@ -1,6 +1,14 @@
 import { validationFailed } from '../domain/errors';
 import { Rule, ruleKeyOf } from '../domain/rule';
-import { ScheduleScope, scheduleOf, scopesOf, transitionsOf } from '../domain/schedule';
+import { DateTime } from 'luxon';
+import {
+  ScheduleScope,
+  activeIntervals,
+  scheduleOf,
+  scopesOf,
+  transitionsOf,
+} from '../domain/schedule';
+import { TimeWindowSpec } from '../domain/time-window';
 import { LiveIndex } from './rule-index.service';
 
 /** What a timeline shows of a governing rule. */
@@ -39,6 +47,15 @@ export interface TransitionsView {
   until: string;
   rulesRevision: number;
   items: ScheduleTransitionView[];
+}
+
+export interface WindowPreview {
+  timezone: string;
+  /** Monday 00:00 of the week shown, in the window's zone, unless asked otherwise. */
+  from: string;
+  to: string;
+  /** The stretches the window is active in [from, to). */
+  intervals: { from: string; to: string }[];
 }
 
 export interface ScheduleFilter {
@@ -120,6 +137,21 @@ export class ScheduleService {
         from: summary(t.from),
         to: summary(t.to),
       })),
+    };
+  }
+
+  /** A week of a window's activity (saved or not): what the console's week view draws. */
+  previewWindow(spec: TimeWindowSpec, fromIso?: string): WindowPreview {
+    const from =
+      fromIso === undefined
+        ? DateTime.fromMillis(this.now(), { zone: spec.timezone }).startOf('week').toMillis()
+        : Date.parse(fromIso);
+    const to = from + 7 * DAY_MS;
+    return {
+      timezone: spec.timezone,
+      from: iso(from),
+      to: iso(to),
+      intervals: activeIntervals(spec, from, to).map((x) => ({ from: iso(x.from), to: iso(x.to) })),
     };
   }
 

@@ -19,6 +19,7 @@ import {
   ExportView,
   ImportReportView,
   RestoreResultView,
+  SessionView,
 } from './dto/responses.dto';
 import { parseIfMatch } from './if-match';
 import { ApiErrors, ApiIfMatch } from './openapi';
@@ -40,6 +41,15 @@ export class AdminController {
     private readonly audit: AuditService,
     private readonly restorer: AuditRestoreService,
   ) {}
+
+  /** Who the bearer token is: the console hides what its role cannot do. */
+  @Get('session')
+  @RequireRole('viewer')
+  @ApiOkResponse({ type: SessionView })
+  @ApiErrors()
+  session(@Req() req: AuthenticatedRequest): SessionView {
+    return { name: actorOf(req), role: req.actor?.role ?? 'viewer' };
+  }
 
   /** Which rule governs a request, with every candidate and why the winner won. */
   @Get('explain')

@@ -8,6 +8,7 @@ import {
   Param,
   Post,
   Put,
+  Query,
   Req,
   Res,
 } from '@nestjs/common';
@@ -18,15 +19,19 @@ import { RuleAdminService } from '../../services/rule-admin.service';
 import { windowSpecOrThrow } from '../../schema/stored-entry.codec';
 import { CreateWindowDto, WindowSpecDto } from '../../schema/window.schema';
 import { AuthenticatedRequest, RequireRole, actorOf } from './auth.guard';
-import { WindowNameParamDto } from './dto/queries.dto';
-import { WindowListView, WindowView } from './dto/responses.dto';
+import { PreviewQueryDto, WindowNameParamDto } from './dto/queries.dto';
+import { WindowListView, WindowPreviewView, WindowView } from './dto/responses.dto';
+import { ScheduleService, WindowPreview } from '../../services/schedule.service';
 import { etagOf, parseIfMatch } from './if-match';
 import { ApiErrors, ApiIfMatch, ETAG } from './openapi';
 
 @ApiTags('windows')
 @Controller('api/v1/windows')
 export class WindowsController {
-  constructor(private readonly admin: RuleAdminService) {}
+  constructor(
+    private readonly admin: RuleAdminService,
+    private readonly schedule: ScheduleService,
+  ) {}
 
   /** Every window in name order, the built-in "any" included. */
   @Get()
@@ -48,6 +53,16 @@ export class WindowsController {
     const window = this.admin.getWindow(name);
     res.setHeader('ETag', etagOf(window.revision));
     return window;
+  }
+
+  /** A week of when a window (saved or not) is active, computed like every decision's match. */
+  @Post('preview')
+  @RequireRole('viewer')
+  @HttpCode(200)
+  @ApiOkResponse({ type: WindowPreviewView })
+  @ApiErrors(400, 413)
+  preview(@Body() dto: WindowSpecDto, @Query() q: PreviewQueryDto): WindowPreview {
+    return this.schedule.previewWindow(windowSpecOrThrow(dto), q.from);
   }
 
   @Post()

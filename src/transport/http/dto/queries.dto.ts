@@ -110,6 +110,13 @@ export class TrafficQueryDto {
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(900) seconds?: number;
 }
 
+export class PreviewQueryDto {
+  /** Start of the week shown (default: this Monday 00:00 in the window zone). */
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'from must be an ISO-8601 date-time' })
+  from?: string;
+}
+
 export class AuditIdParamDto {
   @Matches(AUDIT_ID_REGEX, {
     message: 'id must be an audit id such as 20261123T101500.123Z-0a1b2c3d4e',

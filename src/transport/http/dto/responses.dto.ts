@@ -454,6 +454,34 @@ export class TransitionsView {
   items!: ScheduleTransitionView[];
 }
 
+export class ActiveIntervalView {
+  @ApiProperty({ type: String })
+  from!: string;
+  @ApiProperty({ type: String })
+  to!: string;
+}
+
+export class WindowPreviewView {
+  @ApiProperty({ type: String })
+  timezone!: string;
+  @ApiProperty({ description: 'Monday 00:00 of the week shown, in the window zone', type: String })
+  from!: string;
+  @ApiProperty({ type: String })
+  to!: string;
+  @ApiProperty({
+    description: 'The stretches the window is active',
+    type: () => [ActiveIntervalView],
+  })
+  intervals!: ActiveIntervalView[];
+}
+
+export class SessionView {
+  @ApiProperty({ description: 'The token name (the audit actor)', type: String })
+  name!: string;
+  @ApiProperty({ enum: ['viewer', 'editor', 'admin'] })
+  role!: 'viewer' | 'editor' | 'admin';
+}
+
 export class TrafficCountsView {
   @ApiProperty({ type: Number })
   allowed!: number;
