@@ -7,8 +7,10 @@ cd "$(dirname "$0")/.."
 . scripts/lib/local-services.sh
 
 ensure_node_modules
+ensure_console_modules
 ensure_etcd_binary
 ensure_redis_binary
+ensure_chromium
 
 log "type-check"
 npx tsc --noEmit -p tsconfig.json
@@ -18,6 +20,7 @@ log "layering (dependency-cruiser)"
 npx depcruise --config .dependency-cruiser.js src migrations
 log "supply chain (lockfile policy; offline, see README Security)"
 npx ts-node --transpile-only scripts/supply-chain.ts
+build_console
 log "tests"
 mkdir -p .run
 status=0

@@ -19,7 +19,7 @@ const queries = new QueryClient({
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <MantineProvider defaultColorScheme="light">
+    <MantineProvider defaultColorScheme="light" theme={{ respectReducedMotion: true }}>
       <QueryClientProvider client={queries}>
         <App />
       </QueryClientProvider>

@@ -22,6 +22,26 @@ ensure_node_modules() {
   fi
 }
 
+# The console is its own package (console/package.json): installed the same way, inside console/.
+ensure_console_modules() {
+  if [ ! -d console/node_modules ] || [ console/package-lock.json -nt console/node_modules/.package-lock.json ]; then
+    log "installing the console's npm dependencies (npm ci in console/)"
+    (cd console && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+# Generates the typed client from console/openapi.json, validates the document, type-checks and
+# bundles the console into console/dist, which the service serves at /console.
+build_console() {
+  log "building the console (console/dist)"
+  (cd console && npm run --silent build >/dev/null)
+}
+
+# Debian's Chromium, for the console's browser tests (driven by playwright-core).
+ensure_chromium() {
+  if [ ! -x /usr/bin/chromium ]; then apt_install chromium; fi
+}
+
 ensure_etcd_binary() {
   if ! command -v etcd >/dev/null || ! command -v etcdctl >/dev/null; then apt_install etcd-server etcd-client; fi
   # Debian's package enables a system etcd on 2379; this project runs its own, so leave that alone.

@@ -101,6 +101,35 @@ export function RuleForm({ initial, revision: loadedAt, onSaved, onCancel }: Pro
   return (
     <form onSubmit={submit} aria-label={editing ? 'Edit rule' : 'New rule'}>
       <Stack>
+        {conflict && (
+          <Alert
+            color="orange"
+            title="This rule changed meanwhile"
+            role="alert"
+            data-testid="conflict"
+          >
+            Changed by {conflict.updatedBy} at {new Date(conflict.updatedAt).toLocaleString()} —
+            review the difference and reapply.
+            <JsonDiff
+              before={formOf(conflict)}
+              after={values}
+              labels={['now stored', 'your edit']}
+            />
+            <Group mt="sm">
+              <Button
+                onClick={() => {
+                  setRevision(conflict.revision);
+                  void send(conflict.revision);
+                }}
+              >
+                Reapply my edit on revision {conflict.revision}
+              </Button>
+              <Button variant="default" onClick={() => setValues(formOf(conflict))}>
+                Take theirs
+              </Button>
+            </Group>
+          </Alert>
+        )}
         <SimpleGrid cols={3}>
           {text('department', 'Department', editing)}
           {text('grade', 'Grade', editing)}
@@ -148,35 +177,6 @@ export function RuleForm({ initial, revision: loadedAt, onSaved, onCancel }: Pro
         {unplaced.length > 0 && <ErrorAlert error={save.error} />}
         {save.error instanceof ApiError && save.error.status !== 400 && !conflict && (
           <ErrorAlert error={save.error} />
-        )}
-        {conflict && (
-          <Alert
-            color="orange"
-            title="This rule changed meanwhile"
-            role="alert"
-            data-testid="conflict"
-          >
-            Changed by {conflict.updatedBy} at {new Date(conflict.updatedAt).toLocaleString()} —
-            review the difference and reapply.
-            <JsonDiff
-              before={formOf(conflict)}
-              after={values}
-              labels={['now stored', 'your edit']}
-            />
-            <Group mt="sm">
-              <Button
-                onClick={() => {
-                  setRevision(conflict.revision);
-                  void send(conflict.revision);
-                }}
-              >
-                Reapply my edit on revision {conflict.revision}
-              </Button>
-              <Button variant="default" onClick={() => setValues(formOf(conflict))}>
-                Take theirs
-              </Button>
-            </Group>
-          </Alert>
         )}
         <Group justify="flex-end">
           <Button variant="default" onClick={onCancel}>
