@@ -74,6 +74,8 @@ start_redis_if_down() {
   local port=$1 dir=$2
   if redis-cli -h 127.0.0.1 -p "$port" ping >/dev/null 2>&1; then log "Redis already answers at 127.0.0.1:$port"; return; fi
   mkdir -p "$dir"
+  # Absolute: redis-server applies --dir before it opens --logfile and --pidfile.
+  dir=$(cd "$dir" && pwd)
   log "starting Redis at 127.0.0.1:$port"
   redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
     --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --dir "$dir"
