@@ -14,14 +14,11 @@ interface Constraint {
 }
 
 /**
- * The OpenAPI schema of a request DTO, read from its class-validator decorators: the validation
- * is the documentation, so the two cannot drift, and no compiler plugin is needed (the document
- * is the same under ts-node, ts-jest and `nest build`).
+ * The OpenAPI schema of one request DTO field, read from its class-validator decorators: the
+ * validation is the documentation, so the two cannot drift, and no compiler plugin is needed
+ * (the document is the same under ts-node, ts-jest and `nest build`).
  */
-function propertySchema(
-  rules: Constraint[],
-  nested?: Class,
-): { schema: Schema; optional: boolean } {
+function propertyOptions(rules: Constraint[], nested?: Class): ApiPropertyOptions {
   const own: Schema = {};
   const items: Schema = {};
   let optional = false;
@@ -29,6 +26,7 @@ function propertySchema(
   for (const rule of rules) {
     if (rule.type === 'conditionalValidation') optional = true;
     if (rule.type !== 'customValidation') continue;
+    // `each: true` constrains the items of an array, not the array.
     const target = rule.each ? items : own;
     const [first, second] = rule.constraints ?? [];
     switch (rule.name) {
@@ -76,18 +74,16 @@ function propertySchema(
         break;
     }
   }
-  if (array || Object.keys(items).length) {
-    return {
-      schema: {
-        ...own,
-        type: 'array',
-        items: nested ? undefined : items,
-        ...(nested && { itemsType: nested }),
-      },
-      optional,
-    };
-  }
-  return { schema: own, optional };
+  const required = !optional;
+  if (nested)
+    return (
+      array
+        ? { required, ...own, type: () => nested, isArray: true }
+        : { required, type: () => nested }
+    ) as ApiPropertyOptions;
+  if (array || Object.keys(items).length)
+    return { required, ...own, type: 'array', items } as ApiPropertyOptions;
+  return { required, ...own } as ApiPropertyOptions;
 }
 
 const documented = new WeakSet<Class>();
@@ -115,18 +111,7 @@ export function documentValidatedClasses(classes: Class[]): void {
         ? (typeMeta?.typeFunction() as Class)
         : undefined;
       if (nestedType) queue.push(nestedType);
-      const { schema, optional } = propertySchema(rules, nestedType);
-      const { itemsType, items, ...rest } = schema as Schema & {
-        itemsType?: Class;
-        items?: Schema;
-      };
-      const options = {
-        required: !optional,
-        ...rest,
-        ...(nestedType && !itemsType ? { type: () => nestedType } : {}),
-        ...(itemsType ? { type: () => itemsType, isArray: true } : {}),
-        ...(items && !itemsType ? { items } : {}),
-      } as ApiPropertyOptions;
+      const options = propertyOptions(rules, nestedType);
       ApiProperty(options)(target.prototype as object, property);
     }
   }

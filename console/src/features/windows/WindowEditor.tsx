@@ -95,94 +95,30 @@ export function WindowEditor({ window, onSaved }: { window?: TimeWindow; onSaved
             ))}
           </Group>
         </Checkbox.Group>
-        <Stack gap={4}>
-          <Text size="sm" fw={500}>
-            Time ranges (start inclusive, end exclusive; an end before the start crosses midnight)
-          </Text>
-          {values.timeRanges.map((r, i) => (
-            <Group key={i} align="end">
-              {(['start', 'end'] as const).map((k) => (
-                <TextInput
-                  key={k}
-                  label={`Range ${i + 1} ${k}`}
-                  name={`timeRanges.${i}.${k}`}
-                  placeholder="HH:MM"
-                  w={120}
-                  value={r[k]}
-                  error={errors[`timeRanges.${i}.${k}`]}
-                  onChange={(e) => {
-                    const timeRanges = values.timeRanges.map((x, j) =>
-                      j === i ? { ...x, [k]: e.currentTarget.value } : x,
-                    );
-                    set({ timeRanges });
-                  }}
-                />
-              ))}
-              <ActionIcon
-                variant="subtle"
-                color="red"
-                aria-label={`Remove range ${i + 1}`}
-                onClick={() => set({ timeRanges: values.timeRanges.filter((_, j) => j !== i) })}
-              >
-                ×
-              </ActionIcon>
-            </Group>
-          ))}
-          <Button
-            variant="light"
-            size="xs"
-            w="fit-content"
-            onClick={() =>
-              set({ timeRanges: [...values.timeRanges, { start: '09:00', end: '17:00' }] })
-            }
-          >
-            Add time range
-          </Button>
-        </Stack>
-        <Stack gap={4}>
-          <Text size="sm" fw={500}>
-            Date ranges (whole local days, both included; none: any date)
-          </Text>
-          {values.dateRanges.map((r, i) => (
-            <Group key={i} align="end">
-              {(['from', 'to'] as const).map((k) => (
-                <TextInput
-                  key={k}
-                  label={`Dates ${i + 1} ${k}`}
-                  name={`dateRanges.${i}.${k}`}
-                  placeholder="YYYY-MM-DD"
-                  w={140}
-                  value={r[k]}
-                  error={errors[`dateRanges.${i}.${k}`]}
-                  onChange={(e) => {
-                    const dateRanges = values.dateRanges.map((x, j) =>
-                      j === i ? { ...x, [k]: e.currentTarget.value } : x,
-                    );
-                    set({ dateRanges });
-                  }}
-                />
-              ))}
-              <ActionIcon
-                variant="subtle"
-                color="red"
-                aria-label={`Remove dates ${i + 1}`}
-                onClick={() => set({ dateRanges: values.dateRanges.filter((_, j) => j !== i) })}
-              >
-                ×
-              </ActionIcon>
-            </Group>
-          ))}
-          <Button
-            variant="light"
-            size="xs"
-            w="fit-content"
-            onClick={() =>
-              set({ dateRanges: [...values.dateRanges, { from: '2026-09-01', to: '2027-01-15' }] })
-            }
-          >
-            Add date range
-          </Button>
-        </Stack>
+        <RangeRows
+          title="Time ranges (start inclusive, end exclusive; an end before the start crosses midnight)"
+          label="Range"
+          addLabel="Add time range"
+          field="timeRanges"
+          keys={['start', 'end']}
+          placeholder="HH:MM"
+          rows={values.timeRanges}
+          fresh={{ start: '09:00', end: '17:00' }}
+          errors={errors}
+          onChange={(timeRanges) => set({ timeRanges })}
+        />
+        <RangeRows
+          title="Date ranges (whole local days, both included; none: any date)"
+          label="Dates"
+          addLabel="Add date range"
+          field="dateRanges"
+          keys={['from', 'to']}
+          placeholder="YYYY-MM-DD"
+          rows={values.dateRanges}
+          fresh={{ from: '2026-09-01', to: '2027-01-15' }}
+          errors={errors}
+          onChange={(dateRanges) => set({ dateRanges })}
+        />
         <ErrorAlert error={preview.error} title="Preview" />
         {preview.data && (
           <Group align="start" gap="xl" data-testid="window-preview">
@@ -204,5 +140,62 @@ export function WindowEditor({ window, onSaved }: { window?: TimeWindow; onSaved
         )}
       </Stack>
     </form>
+  );
+}
+
+interface RangeRowsProps<K extends string> {
+  title: string;
+  /** "Range" → inputs labelled "Range 1 start", "Range 1 end", … */
+  label: string;
+  addLabel: string;
+  /** The API field, so a 400 line (`timeRanges.0.end must be …`) lands on its input. */
+  field: string;
+  keys: [K, K];
+  placeholder: string;
+  rows: Record<K, string>[];
+  fresh: Record<K, string>;
+  errors: Record<string, string>;
+  onChange: (rows: Record<K, string>[]) => void;
+}
+
+/** A list of two-ended ranges (times or dates), each row editable and removable. */
+function RangeRows<K extends string>(props: RangeRowsProps<K>) {
+  const { title, label, addLabel, field, keys, placeholder, rows, fresh, errors, onChange } = props;
+  return (
+    <Stack gap={4}>
+      <Text size="sm" fw={500}>
+        {title}
+      </Text>
+      {rows.map((row, i) => (
+        <Group key={i} align="end">
+          {keys.map((k) => (
+            <TextInput
+              key={k}
+              label={`${label} ${i + 1} ${k}`}
+              name={`${field}.${i}.${k}`}
+              placeholder={placeholder}
+              w={130}
+              value={row[k]}
+              error={errors[`${field}.${i}.${k}`]}
+              onChange={(e) => {
+                const value = e.currentTarget.value;
+                onChange(rows.map((x, j) => (j === i ? { ...x, [k]: value } : x)));
+              }}
+            />
+          ))}
+          <ActionIcon
+            variant="subtle"
+            color="red"
+            aria-label={`Remove ${label.toLowerCase()} ${i + 1}`}
+            onClick={() => onChange(rows.filter((_, j) => j !== i))}
+          >
+            ×
+          </ActionIcon>
+        </Group>
+      ))}
+      <Button variant="light" size="xs" w="fit-content" onClick={() => onChange([...rows, fresh])}>
+        {addLabel}
+      </Button>
+    </Stack>
   );
 }

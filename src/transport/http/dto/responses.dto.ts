@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, OmitType } from '@nestjs/swagger';
 
 /**
  * The shapes the REST API answers with, for the OpenAPI document (each field's @ApiProperty says
@@ -23,6 +23,8 @@ export class ErrorBodyDto {
   @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] })
   message!: string | string[];
 }
+
+const SERVER_FIELDS = ['revision', 'createdAt', 'updatedAt', 'updatedBy'] as const;
 
 export class RateLimitView {
   @ApiProperty({ type: Number })
@@ -199,49 +201,11 @@ export class ExplainView {
   coreResource!: boolean;
 }
 
-export class ExportedWindowView {
-  @ApiProperty({ type: String })
-  name!: string;
-  @ApiProperty({ type: String })
-  timezone!: string;
-  @ApiProperty({ type: () => [DateRangeView] })
-  dateRanges!: DateRangeView[];
-  @ApiProperty({ type: [Number] })
-  daysOfWeek!: number[];
-  @ApiProperty({ type: () => [TimeRangeView] })
-  timeRanges!: TimeRangeView[];
-  @ApiProperty({ type: Number })
-  priority!: number;
-  @ApiProperty({ type: String })
-  description!: string;
-}
+/** As stored, without the server-managed fields: what an export holds and an import takes. */
+export class ExportedWindowView extends OmitType(WindowView, SERVER_FIELDS) {}
 
-export class ExportedRuleView {
-  @ApiProperty({ type: String })
-  department!: string;
-  @ApiProperty({ type: String })
-  grade!: string;
-  @ApiProperty({ type: String })
-  window!: string;
-  @ApiProperty({ type: () => RateLimitView })
-  limit!: RateLimitView;
-  @ApiProperty({ enum: ['reject', 'degrade'] })
-  onExceed!: 'reject' | 'degrade';
-  @ApiProperty({ type: [String] })
-  coreResources!: string[];
-  @ApiProperty({ type: () => BreakerSettingsView })
-  breaker!: BreakerSettingsView;
-  @ApiProperty({ enum: ['open', 'closed'] })
-  failMode!: 'open' | 'closed';
-  @ApiProperty({ type: Boolean })
-  enabled!: boolean;
-  @ApiProperty({ type: Boolean })
-  shadow!: boolean;
-  @ApiProperty({ type: Number })
-  priority!: number;
-  @ApiProperty({ type: String })
-  description!: string;
-}
+/** As stored, without the server-managed fields: what an export holds and an import takes. */
+export class ExportedRuleView extends OmitType(RuleView, SERVER_FIELDS) {}
 
 export class ExportView {
   @ApiProperty({ enum: ['rulecenter/v1'] })
