@@ -16,6 +16,9 @@ apt_install() {
 }
 
 ensure_node_modules() {
+  # A linked node_modules belongs to another checkout (a git worktree sharing it): npm ci here
+  # would empty it under whoever else uses it. Install in the checkout that owns it.
+  if [ -L node_modules ]; then return; fi
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     log "installing npm dependencies (npm ci)"
     npm ci --no-audit --no-fund --loglevel=error
