@@ -8,12 +8,19 @@ COPY src ./src
 COPY migrations ./migrations
 COPY scripts ./scripts
 RUN npx nest build && npm prune --omit=dev
+# The console (its own package): the typed client is generated from console/openapi.json, then
+# Vite bundles it into console/dist, which the service serves at /console.
+COPY console/package.json console/package-lock.json ./console/
+RUN cd console && npm ci --no-audit --no-fund
+COPY console ./console
+RUN cd console && npm run build
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production SNAPSHOT_PATH=/var/lib/rule-center/rules-snapshot.json
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/console/dist ./console/dist
 COPY package.json ./
 COPY samples ./samples
 COPY proto ./proto

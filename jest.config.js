@@ -3,13 +3,15 @@
 // so the suite runs in band: two cores, real servers, no state shared between files.
 module.exports = {
   testEnvironment: 'node',
-  // clients/node: the Node SDK's unit specs (src) and its specs against real instances (test).
+  // clients/node: the Node SDK's unit specs (src) and its specs against real instances (test);
+  // console/tests: the console's browser tests, against a service started in-process.
   roots: [
     '<rootDir>/src',
     '<rootDir>/test',
     '<rootDir>/migrations',
     '<rootDir>/clients/node/src',
     '<rootDir>/clients/node/test',
+    '<rootDir>/console/tests',
   ],
   // The SDK's sources import './x.js' (its ESM build needs the extension); ts-jest reads x.ts.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },

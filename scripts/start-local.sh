@@ -10,6 +10,7 @@ REDIS_PORT=${REDIS_PORT:-6379}
 RUN_DIR=${RUN_DIR:-.run}
 
 ensure_node_modules
+ensure_console_modules
 ensure_etcd_binary
 ensure_redis_binary
 if [ -z "${ETCD_ENDPOINTS:-}" ]; then
@@ -40,9 +41,11 @@ export SNAPSHOT_PATH=${SNAPSHOT_PATH:-$RUN_DIR/rules-snapshot.json}
 
 log "building"
 npx nest build >/dev/null
+build_console
 node dist/scripts/migrate.js
 node dist/scripts/seed.js samples/rules.json
 log "REST on http://$HTTP_HOST:${HTTP_PORT:-8080}, gRPC on $GRPC_HOST:${GRPC_PORT:-9090} (OpenAPI UI: /api/docs)"
+log "console: http://$HTTP_HOST:${HTTP_PORT:-8080}/console (sign in with a token below)"
 if [ -n "$local_tokens" ]; then
   log "admin tokens of this checkout (name:role:token, from $TOKENS_FILE):"
   printf '%s\n' "$AUTH_TOKENS" | tr ',' '\n' | sed 's/^/[rule-center]   /' >&2

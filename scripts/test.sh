@@ -8,8 +8,10 @@ cd "$(dirname "$0")/.."
 
 ensure_node_modules
 ensure_sdk_node_modules
+ensure_console_modules
 ensure_etcd_binary
 ensure_redis_binary
+ensure_chromium
 
 # Before the type-check: the SDK's sources import the descriptor the build generates from proto/.
 log "build the Node SDK (clients/node: protos, CommonJS and ESM)"
@@ -22,6 +24,7 @@ log "layering (dependency-cruiser)"
 npx depcruise --config .dependency-cruiser.js src migrations
 log "supply chain (lockfile policy; offline, see README Security)"
 npx ts-node --transpile-only scripts/supply-chain.ts
+build_console
 log "tests"
 mkdir -p .run
 status=0

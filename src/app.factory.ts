@@ -3,7 +3,7 @@ import { Duplex } from 'node:stream';
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import pinoHttp from 'pino-http';
 import { NestPinoLogger } from './observability/nest-pino.logger';
 import { AppModule } from './app.module';
@@ -11,6 +11,8 @@ import { AppConfig } from './config/app-config';
 import { createRootLogger } from './observability/logger';
 import { RootLogger } from './observability/root-logger';
 import { splitOpsTraffic } from './transport/http/ops-listener';
+import { consoleDirectory, serveConsole } from './transport/http/console-assets';
+import { openApiDocument } from './transport/http/openapi';
 import { securityHeaders } from './transport/http/security-headers';
 import { TLS_SERVER_POLICY } from './transport/tls-policy';
 
@@ -76,15 +78,8 @@ export async function createApp(
   app.set('trust proxy', config.trustProxy);
   app.enableShutdownHooks();
   answerParserErrorsAsJson(app.getHttpServer() as Server);
-  const openApi = new DocumentBuilder()
-    .setTitle('Rule Center admin API')
-    .setDescription(
-      'Rate-limit rules, time windows, explain, import/export and audit. See README.md.',
-    )
-    .setVersion('v1')
-    .addBearerAuth()
-    .build();
-  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, openApi), {
+  serveConsole(app, consoleDirectory(config.consoleDir));
+  SwaggerModule.setup('api/docs', app, () => openApiDocument(app), {
     jsonDocumentUrl: 'api/docs-json',
   });
   return app;

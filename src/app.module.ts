@@ -8,6 +8,9 @@ import { LocalLimiter } from './domain/local-limiter';
 import { LifecycleService } from './lifecycle.service';
 import { CounterStore } from './ports/counter-store.port';
 import { DecisionService } from './services/decision.service';
+import { RedisTrafficStore } from './adapters/redis/redis-traffic.store';
+import { TrafficStore } from './ports/traffic-store.port';
+import { TrafficService } from './services/traffic.service';
 import { BreakerService } from './services/breaker.service';
 import { BreakerStore } from './ports/breaker-store.port';
 import { BreakersController } from './transport/http/breakers.controller';
@@ -31,6 +34,13 @@ import { OperationsController } from './transport/http/operations.controller';
 import { OpsListener } from './transport/http/ops-listener';
 import { RulesController } from './transport/http/rules.controller';
 import { WindowsController } from './transport/http/windows.controller';
+import { ScheduleController } from './transport/http/schedule.controller';
+import { TrafficController } from './transport/http/traffic.controller';
+import { AuditRestoreService } from './services/audit-restore.service';
+import { ScheduleService } from './services/schedule.service';
+
+/** The traffic API reads at most this far back (docs: 15 minutes). */
+const TRAFFIC_RETENTION_SECONDS = 900;
 
 /** The composition root: picks the adapters and wires services from the validated config. */
 @Module({})
@@ -43,6 +53,8 @@ export class AppModule {
         WindowsController,
         AdminController,
         BreakersController,
+        ScheduleController,
+        TrafficController,
         OperationsController,
       ],
       providers: [
@@ -104,6 +116,17 @@ export class AppModule {
             ),
         },
         {
+          provide: AuditRestoreService,
+          inject: [ConfigStore, RuleAdminService],
+          useFactory: (store: ConfigStore, admin: RuleAdminService) =>
+            new AuditRestoreService(store, admin),
+        },
+        {
+          provide: ScheduleService,
+          inject: [RuleIndexService],
+          useFactory: (live: RuleIndexService) => new ScheduleService(live),
+        },
+        {
           provide: CounterStore,
           inject: [MetricsService],
           useFactory: (metrics: MetricsService) =>
@@ -117,18 +140,24 @@ export class AppModule {
         },
         {
           provide: DecisionService,
-          inject: [RuleIndexService, CounterStore, MetricsService, BreakerService],
+          inject: [RuleIndexService, CounterStore, MetricsService, BreakerService, TrafficService],
           useFactory: (
             live: RuleIndexService,
             counters: CounterStore,
             metrics: MetricsService,
             breakers: BreakerService,
+            traffic: TrafficService,
           ) =>
             new DecisionService(
               live,
               counters,
               new LocalLimiter(Date.now),
-              metrics.decisions,
+              {
+                record: (decision, elapsedMs) => {
+                  metrics.decisions.record(decision, elapsedMs);
+                  traffic.record(decision);
+                },
+              },
               {
                 noRuleVerdict: config.noRuleVerdict,
                 maxHits: config.maxHits,
@@ -139,6 +168,29 @@ export class AppModule {
               },
               breakers,
             ),
+        },
+        {
+          provide: TrafficStore,
+          inject: [MetricsService],
+          useFactory: (metrics: MetricsService) =>
+            new RedisTrafficStore({
+              url: config.redisUrl,
+              clusterNodes: config.redisClusterNodes,
+              timeoutMs: config.redisTimeoutMs,
+              keyPrefix: config.redisKeyPrefix,
+              retentionSeconds: TRAFFIC_RETENTION_SECONDS,
+              onError: (operation) => metrics.redisErrors.inc({ operation }),
+            }),
+        },
+        {
+          provide: TrafficService,
+          inject: [TrafficStore],
+          useFactory: (store: TrafficStore) =>
+            new TrafficService(store, root.child('traffic'), {
+              flushIntervalMs: config.trafficFlushMs,
+              maxSeries: 20,
+              topRules: 10,
+            }),
         },
         { provide: BreakerStore, useExisting: CounterStore },
         {

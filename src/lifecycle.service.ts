@@ -14,6 +14,7 @@ import { AuditService } from './services/audit.service';
 import { BreakerService } from './services/breaker.service';
 import { ReadinessService } from './services/readiness.service';
 import { RuleIndexService } from './services/rule-index.service';
+import { TrafficService } from './services/traffic.service';
 import { GrpcServer } from './transport/grpc/grpc-server';
 
 const AUDIT_PRUNE_INTERVAL_MS = 60_000;
@@ -42,6 +43,7 @@ export class LifecycleService
     private readonly readiness: ReadinessService,
     private readonly grpc: GrpcServer,
     private readonly breakers: BreakerService,
+    private readonly traffic: TrafficService,
     root: RootLogger,
   ) {
     this.logger = root.child('lifecycle');
@@ -53,6 +55,7 @@ export class LifecycleService
     this.breakers.listenToPeers();
     await this.live.start();
     await this.readiness.start();
+    this.traffic.start();
     await this.grpc.start();
     void this.register();
     this.pruneTimer = setInterval(() => {
@@ -77,6 +80,7 @@ export class LifecycleService
     await this.registration?.close();
     await this.live.stop();
     await this.store.close();
+    await this.traffic.stop();
     await this.counters.close();
   }
 

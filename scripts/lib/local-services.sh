@@ -16,6 +16,9 @@ apt_install() {
 }
 
 ensure_node_modules() {
+  # A linked node_modules belongs to another checkout (a git worktree sharing it): npm ci here
+  # would empty it under whoever else uses it. Install in the checkout that owns it.
+  if [ -L node_modules ]; then return; fi
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     log "installing npm dependencies (npm ci)"
     npm ci --no-audit --no-fund --loglevel=error
@@ -30,6 +33,26 @@ ensure_sdk_node_modules() {
     log "installing the Node SDK's npm dependencies (npm ci in $dir)"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi
+}
+
+# The console is its own package (console/package.json): installed the same way, inside console/.
+ensure_console_modules() {
+  if [ ! -d console/node_modules ] || [ console/package-lock.json -nt console/node_modules/.package-lock.json ]; then
+    log "installing the console's npm dependencies (npm ci in console/)"
+    (cd console && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+# Generates the typed client from console/openapi.json, validates the document, type-checks and
+# bundles the console into console/dist, which the service serves at /console.
+build_console() {
+  log "building the console (console/dist)"
+  (cd console && npm run --silent build >/dev/null)
+}
+
+# Debian's Chromium, for the console's browser tests (driven by playwright-core).
+ensure_chromium() {
+  if [ ! -x /usr/bin/chromium ]; then apt_install chromium; fi
 }
 
 ensure_etcd_binary() {
@@ -64,6 +87,8 @@ start_redis_if_down() {
   local port=$1 dir=$2
   if redis-cli -h 127.0.0.1 -p "$port" ping >/dev/null 2>&1; then log "Redis already answers at 127.0.0.1:$port"; return; fi
   mkdir -p "$dir"
+  # Absolute: redis-server applies --dir before it opens --logfile and --pidfile.
+  dir=$(cd "$dir" && pwd)
   log "starting Redis at 127.0.0.1:$port"
   redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
     --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --dir "$dir"

@@ -69,6 +69,10 @@ export class AppConfig {
   /** host:port seeds of a Redis Cluster; empty = single Redis at redisUrl. */
   redisClusterNodes!: string[];
   redisTimeoutMs!: number;
+  /** The built console (index.html and assets/); unset: console/dist of this checkout. */
+  consoleDir?: string;
+  /** How often the traffic tally is flushed to Redis; 0 turns the traffic view off. */
+  trafficFlushMs!: number;
   redisKeyPrefix!: string;
   noRuleVerdict!: 'ALLOW' | 'REJECT';
   maxHits!: number;
@@ -162,6 +166,13 @@ class Environment {
   REDIS_URL = 'redis://127.0.0.1:6379';
   @IsString() REDIS_CLUSTER_NODES = '';
   @IsInt() @Min(1) @Max(10_000) REDIS_TIMEOUT_MS = 100;
+  /** 0, or at least a second: the traffic view promises at most one flush per second. */
+  @IsInt()
+  @IsIn([0, ...Array.from({ length: 60 }, (_, i) => (i + 1) * 1000)], {
+    message: 'TRAFFIC_FLUSH_MS must be 0 (off) or a whole number of seconds in ms, 1000 to 60000',
+  })
+  TRAFFIC_FLUSH_MS = 1000;
+  @IsString() @MaxLength(4096) CONSOLE_DIR = '';
   @Matches(/^[A-Za-z0-9:_.-]{0,32}$/, {
     message: 'REDIS_KEY_PREFIX must be at most 32 of A-Z a-z 0-9 : _ . -',
   })
@@ -499,6 +510,8 @@ export function loadConfig(
     redisUrl: parsed.REDIS_URL,
     redisClusterNodes: clusterNodes,
     redisTimeoutMs: parsed.REDIS_TIMEOUT_MS,
+    trafficFlushMs: parsed.TRAFFIC_FLUSH_MS,
+    consoleDir: parsed.CONSOLE_DIR || undefined,
     redisKeyPrefix: parsed.REDIS_KEY_PREFIX,
     noRuleVerdict: parsed.NO_RULE_VERDICT as 'ALLOW' | 'REJECT',
     maxHits: parsed.MAX_HITS,

@@ -10,6 +10,8 @@ export interface AuditRecord {
   before: unknown;
   after: unknown;
   at: string;
+  /** Set when the change re-applied the `before` of that audit record (POST /audit/{id}/restore). */
+  restoredFrom?: string;
 }
 
 /**

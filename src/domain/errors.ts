@@ -23,7 +23,10 @@ export type DomainErrorCode =
   /** More work in flight than this instance takes on at once. */
   | 'OVERLOADED'
   | 'SCHEMA_TOO_NEW'
-  | 'SCHEMA_TOO_OLD';
+  | 'SCHEMA_TOO_OLD'
+  | 'AUDIT_NOT_FOUND'
+  /** The record cannot be re-applied (an import spans many keys; a breaker mode is set on its own page). */
+  | 'AUDIT_NOT_RESTORABLE';
 
 export class DomainError extends Error {
   constructor(

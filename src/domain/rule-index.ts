@@ -286,6 +286,14 @@ export class RuleIndex {
     return undefined;
   }
 
+  /** The enabled rules that could govern a scope at some time (its four buckets), no repeats. */
+  candidates(department: string, grade: string): Rule[] {
+    const buckets = new Set(this.bucketKeys(department, grade));
+    return [...buckets].flatMap((bucket) =>
+      (this.state.buckets.get(bucket) ?? []).filter((e) => e.rule.enabled).map((e) => e.rule),
+    );
+  }
+
   /** The same question as match, with every candidate and why the winner won. */
   explain(department: string, grade: string, atMs: number): Explanation {
     const candidates: ExplainCandidate[] = [];

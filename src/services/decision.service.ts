@@ -18,7 +18,6 @@ import { RecentAdmissions } from '../domain/recent-admissions';
 import { Rule, ruleKeyOf } from '../domain/rule';
 import { RuleIndex } from '../domain/rule-index';
 import { CounterStore } from '../ports/counter-store.port';
-import { DecisionMetrics } from '../observability/decision-metrics';
 
 export interface DecisionOptions extends DecideLimits {
   noRuleVerdict: 'ALLOW' | 'REJECT';
@@ -27,6 +26,14 @@ export interface DecisionOptions extends DecideLimits {
   maxInFlight: number;
   /** How long a DecideStream request may wait for others to share its Redis round trip (0 or 1 ms). */
   streamCoalesceMs?: number;
+}
+
+/**
+ * Where every answered decision is reported, once, after its Redis call: the Prometheus
+ * counters and the traffic tally (composed in app.module.ts). Synchronous and in memory.
+ */
+export interface DecisionRecorder {
+  record(decision: Decision, elapsedMs: number): void;
 }
 
 /** Told when a decision moved a breaker OPEN → HALF_OPEN (the breaker service logs and emits it). */
@@ -61,7 +68,7 @@ export class DecisionService {
     private readonly rules: DecisionRules,
     private readonly counters: CounterStore,
     private readonly local: LocalLimiter,
-    private readonly metrics: DecisionMetrics,
+    private readonly metrics: DecisionRecorder,
     private readonly options: DecisionOptions,
     private readonly breakers: HalfOpenListener,
     private readonly now: () => number = Date.now,

@@ -89,8 +89,13 @@ export class RuleAdminService {
     return rule;
   }
 
-  async createRule(id: RuleId, body: RuleBody, actor: string): Promise<Rule> {
-    const { revision, fields } = await this.create(this.ruleTarget(id), body, actor);
+  async createRule(
+    id: RuleId,
+    body: RuleBody,
+    actor: string,
+    restoredFrom?: string,
+  ): Promise<Rule> {
+    const { revision, fields } = await this.create(this.ruleTarget(id), body, actor, restoredFrom);
     return { ...id, ...body, revision, ...fields };
   }
 
@@ -99,13 +104,25 @@ export class RuleAdminService {
     body: RuleBody,
     ifMatch: number | undefined,
     actor: string,
+    restoredFrom?: string,
   ): Promise<Rule> {
-    const { revision, fields } = await this.replace(this.ruleTarget(id), body, ifMatch, actor);
+    const { revision, fields } = await this.replace(
+      this.ruleTarget(id),
+      body,
+      ifMatch,
+      actor,
+      restoredFrom,
+    );
     return { ...id, ...body, revision, ...fields };
   }
 
-  async deleteRule(id: RuleId, ifMatch: number | undefined, actor: string): Promise<void> {
-    await this.remove(this.ruleTarget(id), ifMatch, actor);
+  async deleteRule(
+    id: RuleId,
+    ifMatch: number | undefined,
+    actor: string,
+    restoredFrom?: string,
+  ): Promise<void> {
+    await this.remove(this.ruleTarget(id), ifMatch, actor, restoredFrom);
   }
 
   listWindows(): TimeWindow[] {
@@ -118,8 +135,18 @@ export class RuleAdminService {
     return window;
   }
 
-  async createWindow(name: string, spec: TimeWindowSpec, actor: string): Promise<TimeWindow> {
-    const { revision, fields } = await this.create(this.windowTarget(name), spec, actor);
+  async createWindow(
+    name: string,
+    spec: TimeWindowSpec,
+    actor: string,
+    restoredFrom?: string,
+  ): Promise<TimeWindow> {
+    const { revision, fields } = await this.create(
+      this.windowTarget(name),
+      spec,
+      actor,
+      restoredFrom,
+    );
     return { name, ...spec, revision, ...fields };
   }
 
@@ -128,9 +155,16 @@ export class RuleAdminService {
     spec: TimeWindowSpec,
     ifMatch: number | undefined,
     actor: string,
+    restoredFrom?: string,
   ): Promise<TimeWindow> {
     this.refuseBuiltin(name, 'replaced');
-    const { revision, fields } = await this.replace(this.windowTarget(name), spec, ifMatch, actor);
+    const { revision, fields } = await this.replace(
+      this.windowTarget(name),
+      spec,
+      ifMatch,
+      actor,
+      restoredFrom,
+    );
     return { name, ...spec, revision, ...fields };
   }
 
@@ -138,7 +172,12 @@ export class RuleAdminService {
    * Deletes a window no rule references. The check reads the rules at revision R and the delete
    * commits only if no rule changed since R, so a rule created concurrently cannot be orphaned.
    */
-  async deleteWindow(name: string, ifMatch: number | undefined, actor: string): Promise<void> {
+  async deleteWindow(
+    name: string,
+    ifMatch: number | undefined,
+    actor: string,
+    restoredFrom?: string,
+  ): Promise<void> {
     this.refuseBuiltin(name, 'deleted');
     const target = this.windowTarget(name);
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -160,7 +199,7 @@ export class RuleAdminService {
         unchangedPrefixes: [{ prefix: KEYS.rulesPrefix, revision: rules.revision }],
         writes: [
           { key: target.key, value: null },
-          this.audit('delete', target.key, current, null, actor, now),
+          this.audit('delete', target.key, current, null, actor, now, restoredFrom),
         ],
       });
       if (result.committed) {
@@ -209,6 +248,7 @@ export class RuleAdminService {
     target: Target,
     body: RuleBody | TimeWindowSpec,
     actor: string,
+    restoredFrom?: string,
   ): Promise<Written> {
     const now = this.clock();
     const fields = { createdAt: now.toISOString(), updatedAt: now.toISOString(), updatedBy: actor };
@@ -216,7 +256,10 @@ export class RuleAdminService {
     const revision = await this.commit(
       target,
       { kind: 'absent' },
-      [{ key: target.key, value }, this.audit('create', target.key, undefined, value, actor, now)],
+      [
+        { key: target.key, value },
+        this.audit('create', target.key, undefined, value, actor, now, restoredFrom),
+      ],
       async () => {
         if (!(await this.store.get(target.key))) return undefined;
         return new DomainError(
@@ -233,6 +276,7 @@ export class RuleAdminService {
     body: RuleBody | TimeWindowSpec,
     ifMatch: number | undefined,
     actor: string,
+    restoredFrom?: string,
   ): Promise<Written> {
     if (ifMatch === undefined) {
       throw new DomainError(
@@ -252,13 +296,21 @@ export class RuleAdminService {
     const revision = await this.commit(
       target,
       { kind: 'revision', revision: current.modRevision },
-      [{ key: target.key, value }, this.audit('replace', target.key, current, value, actor, now)],
+      [
+        { key: target.key, value },
+        this.audit('replace', target.key, current, value, actor, now, restoredFrom),
+      ],
       () => this.keyChanged(target, current.modRevision),
     );
     return { revision, fields };
   }
 
-  private async remove(target: Target, ifMatch: number | undefined, actor: string): Promise<void> {
+  private async remove(
+    target: Target,
+    ifMatch: number | undefined,
+    actor: string,
+    restoredFrom?: string,
+  ): Promise<void> {
     const current = await this.requireCurrent(target, ifMatch);
     const now = this.clock();
     await this.commit(
@@ -267,7 +319,7 @@ export class RuleAdminService {
       [
         { key: target.key, value: null },
         ...(target.cascade ?? []).map((key) => ({ key, value: null })),
-        this.audit('delete', target.key, current, null, actor, now),
+        this.audit('delete', target.key, current, null, actor, now, restoredFrom),
       ],
       () => this.keyChanged(target, current.modRevision),
     );
@@ -306,6 +358,7 @@ export class RuleAdminService {
     after: string | null,
     actor: string,
     now: Date,
+    restoredFrom?: string,
   ): Write {
     const record = {
       actor,
@@ -314,6 +367,7 @@ export class RuleAdminService {
       before: parseStored(before),
       after: after === null ? null : (JSON.parse(after) as unknown),
       at: now.toISOString(),
+      ...(restoredFrom && { restoredFrom }),
     };
     return auditWrite(record, now);
   }

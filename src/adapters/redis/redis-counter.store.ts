@@ -1,5 +1,6 @@
 import Redis, { Cluster, ClusterOptions, RedisOptions, Result } from 'ioredis';
 import { BreakerPhase, BreakerTransitionEvent, OutcomeCounts } from '../../domain/breaker';
+import { redisClient } from './redis-client';
 import { RedisPeerChannel } from './redis-peer-channel';
 import { CountingCommand, DecisionKeys, countingCall, scriptDefinitions } from './counting-scripts';
 import { BreakerStateName, CountPlan, CountResult } from '../../domain/decision';
@@ -78,23 +79,7 @@ export class RedisCounterStore extends CounterStore implements BreakerStore {
     redisOptions: RedisOptions,
     clusterOptions: Partial<ClusterOptions>,
   ): Redis | Cluster {
-    if (!this.options.clusterNodes.length) return new Redis(this.options.url, redisOptions);
-    return new Cluster(
-      this.options.clusterNodes.map((n) => {
-        const [host, port] = n.split(':');
-        return { host, port: Number(port) };
-      }),
-      {
-        redisOptions,
-        enableOfflineQueue: false,
-        // Fewer, quicker retries of MOVED/ASK/CLUSTERDOWN; `bounded` caps the whole call.
-        maxRedirections: 4,
-        retryDelayOnClusterDown: 50,
-        retryDelayOnTryAgain: 50,
-        retryDelayOnMoved: 0,
-        ...clusterOptions,
-      },
-    );
+    return redisClient(this.options, redisOptions, clusterOptions);
   }
 
   publishTransition(event: BreakerTransitionEvent): Promise<void> {

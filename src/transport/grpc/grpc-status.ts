@@ -20,6 +20,8 @@ const CODES: Record<DomainErrorCode, status> = {
   OVERLOADED: status.RESOURCE_EXHAUSTED,
   SCHEMA_TOO_NEW: status.UNAVAILABLE,
   SCHEMA_TOO_OLD: status.UNAVAILABLE,
+  AUDIT_NOT_FOUND: status.NOT_FOUND,
+  AUDIT_NOT_RESTORABLE: status.FAILED_PRECONDITION,
 };
 
 /** Where an INTERNAL status keeps the error behind it, for the one log line (grpc-error-log.ts). */

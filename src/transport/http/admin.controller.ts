@@ -1,7 +1,8 @@
-import { Body, Controller, Get, HttpCode, Post, Query, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Explanation } from '../../domain/rule-index';
 import { AuditPage, AuditService } from '../../services/audit.service';
+import { AuditRestoreService, RestoreResult } from '../../services/audit-restore.service';
 import { RuleIndexService } from '../../services/rule-index.service';
 import {
   ExportDocument,
@@ -11,7 +12,17 @@ import {
 import { ruleBodyOrThrow, windowSpecOrThrow } from '../../schema/stored-entry.codec';
 import { AuthenticatedRequest, RequireRole, actorOf } from './auth.guard';
 import { ImportDocumentDto } from './dto/import.dto';
-import { AuditQueryDto, ExplainQueryDto, ImportQueryDto } from './dto/queries.dto';
+import { AuditIdParamDto, AuditQueryDto, ExplainQueryDto, ImportQueryDto } from './dto/queries.dto';
+import {
+  AuditPageView,
+  ExplainView,
+  ExportView,
+  ImportReportView,
+  RestoreResultView,
+  SessionView,
+} from './dto/responses.dto';
+import { parseIfMatch } from './if-match';
+import { ApiErrors, ApiIfMatch } from './openapi';
 
 export interface ExplainResponse extends Explanation {
   resource?: string;
@@ -22,18 +33,29 @@ export interface ExplainResponse extends Explanation {
 }
 
 @ApiTags('admin')
-@ApiBearerAuth()
 @Controller('api/v1')
 export class AdminController {
   constructor(
     private readonly live: RuleIndexService,
     private readonly transfer: RuleTransferService,
     private readonly audit: AuditService,
+    private readonly restorer: AuditRestoreService,
   ) {}
+
+  /** Who the bearer token is: the console hides what its role cannot do. */
+  @Get('session')
+  @RequireRole('viewer')
+  @ApiOkResponse({ type: SessionView })
+  @ApiErrors()
+  session(@Req() req: AuthenticatedRequest): SessionView {
+    return { name: actorOf(req), role: req.actor?.role ?? 'viewer' };
+  }
 
   /** Which rule governs a request, with every candidate and why the winner won. */
   @Get('explain')
   @RequireRole('viewer')
+  @ApiOkResponse({ type: ExplainView })
+  @ApiErrors(400)
   explain(@Query() q: ExplainQueryDto): ExplainResponse {
     const at = q.at === undefined ? Date.now() : Date.parse(q.at);
     const explanation = this.live.index.explain(q.department, q.grade, at);
@@ -47,8 +69,11 @@ export class AdminController {
     };
   }
 
+  /** Every window (but "any") and rule, as a document POST /import takes back. */
   @Get('export')
   @RequireRole('viewer')
+  @ApiOkResponse({ type: ExportView })
+  @ApiErrors()
   exportAll(): ExportDocument {
     return this.transfer.exportAll();
   }
@@ -57,6 +82,8 @@ export class AdminController {
   @Post('import')
   @RequireRole('admin')
   @HttpCode(200)
+  @ApiOkResponse({ type: ImportReportView })
+  @ApiErrors(400, 409, 413, 503)
   importAll(
     @Body() doc: ImportDocumentDto,
     @Query() q: ImportQueryDto,
@@ -78,7 +105,30 @@ export class AdminController {
   /** Audit records, newest first. */
   @Get('audit')
   @RequireRole('admin')
+  @ApiOkResponse({ type: AuditPageView })
+  @ApiErrors(400, 503)
   listAudit(@Query() q: AuditQueryDto): Promise<AuditPage> {
     return this.audit.list(q.limit ?? 50, q.before);
+  }
+
+  /**
+   * Re-applies the record's `before` to its rule or window as a new audited write (a record of a
+   * create is undone by a delete). If-Match names the key's current revision, "0" if it is absent.
+   */
+  @Post('audit/:id/restore')
+  @RequireRole('editor')
+  @HttpCode(200)
+  @ApiIfMatch(
+    true,
+    'The current revision of the rule or window (its ETag), or "0" if it does not exist now',
+  )
+  @ApiOkResponse({ type: RestoreResultView })
+  @ApiErrors(400, 404, 409, 428, 503)
+  restore(
+    @Param() { id }: AuditIdParamDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Req() req: AuthenticatedRequest,
+  ): Promise<RestoreResult> {
+    return this.restorer.restore(id, parseIfMatch(ifMatch), actorOf(req));
   }
 }

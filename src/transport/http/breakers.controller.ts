@@ -1,19 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { IsIn } from 'class-validator';
-import { BreakerMode } from '../../domain/breaker';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { BreakerService, BreakerView } from '../../services/breaker.service';
 import { RuleIdentityDto } from '../../schema/rule.schema';
 import { AuthenticatedRequest, RequireRole, actorOf } from './auth.guard';
-
-export class SetBreakerModeDto {
-  /** open / closed: forced until set back to auto; auto: the breaker follows reported outcomes. */
-  @IsIn(['open', 'closed', 'auto'], { message: 'mode must be one of open, closed, auto' })
-  mode!: BreakerMode;
-}
+import { SetBreakerModeDto } from './dto/breaker-mode.dto';
+import { BreakerListView, BreakerStateView } from './dto/responses.dto';
+import { ApiErrors } from './openapi';
 
 @ApiTags('breakers')
-@ApiBearerAuth()
 @Controller('api/v1/breakers')
 export class BreakersController {
   constructor(private readonly breakers: BreakerService) {}
@@ -21,12 +15,16 @@ export class BreakersController {
   /** Every rule with a breaker: state, mode, and the figures of its current stat window. */
   @Get()
   @RequireRole('viewer')
+  @ApiOkResponse({ type: BreakerListView })
+  @ApiErrors()
   async list(): Promise<{ items: BreakerView[] }> {
     return { items: await this.breakers.list() };
   }
 
   @Get(':department/:grade/:window')
   @RequireRole('viewer')
+  @ApiOkResponse({ type: BreakerStateView })
+  @ApiErrors(400, 404)
   get(@Param() id: RuleIdentityDto): Promise<BreakerView> {
     return this.breakers.get(id);
   }
@@ -35,6 +33,8 @@ export class BreakersController {
   @Post(':department/:grade/:window')
   @RequireRole('admin')
   @HttpCode(200)
+  @ApiOkResponse({ type: BreakerStateView })
+  @ApiErrors(400, 404, 409, 503)
   set(
     @Param() id: RuleIdentityDto,
     @Body() body: SetBreakerModeDto,

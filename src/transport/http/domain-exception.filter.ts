@@ -23,6 +23,8 @@ const STATUS: Record<DomainErrorCode, number> = {
   OVERLOADED: 429,
   SCHEMA_TOO_NEW: 503,
   SCHEMA_TOO_OLD: 503,
+  AUDIT_NOT_FOUND: 404,
+  AUDIT_NOT_RESTORABLE: 409,
 };
 
 export interface ErrorBody {

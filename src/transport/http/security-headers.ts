@@ -8,6 +8,17 @@ const DOCS_CSP =
   "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 /**
+ * The console: its own bundled scripts only (no inline script, no eval), styles from its CSS
+ * files plus the inline style attributes the component library sets, API calls to this origin.
+ */
+const CONSOLE_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+  "font-src 'self'; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+const cspFor = (url: string): string =>
+  url.startsWith('/api/docs') ? DOCS_CSP : url.startsWith('/console') ? CONSOLE_CSP : API_CSP;
+
+/**
  * Response headers for every answer: no MIME sniffing, no framing (clickjacking), no referrer,
  * a Content-Security-Policy, and HSTS when the service speaks HTTPS.
  */
@@ -17,10 +28,7 @@ export function securityHeaders(https: boolean) {
     res.setHeader('X-Frame-Options', 'DENY');
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-    res.setHeader(
-      'Content-Security-Policy',
-      (req.url ?? '').startsWith('/api/docs') ? DOCS_CSP : API_CSP,
-    );
+    res.setHeader('Content-Security-Policy', cspFor(req.url ?? ''));
     if (https) res.setHeader('Strict-Transport-Security', 'max-age=31536000');
     next();
   };
