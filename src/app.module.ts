@@ -147,8 +147,8 @@ export class AppModule {
             metrics: MetricsService,
             breakers: BreakerService,
             traffic: TrafficService,
-          ) =>
-            new DecisionService(
+          ) => {
+            const decisions = new DecisionService(
               live,
               counters,
               new LocalLimiter(Date.now),
@@ -167,7 +167,10 @@ export class AppModule {
                 streamCoalesceMs: config.decideStreamCoalesceMs,
               },
               breakers,
-            ),
+            );
+            metrics.decisions.readInFlightFrom(() => decisions.inFlightDecisions);
+            return decisions;
+          },
         },
         {
           provide: TrafficStore,

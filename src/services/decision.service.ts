@@ -75,12 +75,16 @@ export class DecisionService {
   ) {
     this.inFlight = new InFlight(options.maxInFlight, 'decisions');
     this.streamed = new Coalescer(options.streamCoalesceMs ?? 0, (raw) => this.decideOne(raw));
-    metrics.readInFlightFrom(() => this.inFlight.count);
   }
 
   /** Live instances sharing each limit (a client's local share while it decides alone). */
   get instanceCount(): number {
     return this.rules.instanceCount;
+  }
+
+  /** Decisions being worked on now (the in-flight gauge reads it). */
+  get inFlightDecisions(): number {
+    return this.inFlight.count;
   }
 
   /** Whether a batch of `items` could start now: lets the transport refuse one before decoding it. */
