@@ -1,12 +1,15 @@
 /**
- * The usual alternative (BENCHMARKS.md, "Side by side"): a bare @grpc/grpc-js server whose Decide handler uses
- * rate-limiter-flexible's RateLimiterRedis with the same limit — what a Node team would build
- * instead of adopting the Rule Center (fixed windows, limits in code, no rules, no breakers).
+ * The usual alternative (BENCHMARKS.md, "Side by side"): a bare @grpc/grpc-js server whose Decide
+ * handler uses rate-limiter-flexible with the same limit — what a Node team would build instead of
+ * adopting the Rule Center (limits in code, no rules, no breakers). Requests for department
+ * "bursty" go through its BurstyRateLimiter (a fixed window backed by a second, longer one, which
+ * it asks only when the first refuses); every other request through RateLimiterRedis (a fixed
+ * window: one Lua call of SET NX + INCRBY + PTTL).
  * Usage: node -r ts-node/register/transpile-only bench/alternative-server.ts <grpcPort> <redisUrl>
  */
 import { Server, ServerCredentials, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
 import Redis from 'ioredis';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { BurstyRateLimiter, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { loadService } from '../src/transport/grpc/proto';
 
 const [port, redisUrl] = process.argv.slice(2);
@@ -15,12 +18,10 @@ const redis = new Redis(redisUrl, {
   enableAutoPipelining: true,
   commandTimeout: 1000,
 });
-const limiter = new RateLimiterRedis({
-  storeClient: redis,
-  points: 10_000_000,
-  duration: 1,
-  keyPrefix: 'alt',
-});
+const fixed = (keyPrefix: string, points: number, duration: number) =>
+  new RateLimiterRedis({ storeClient: redis, points, duration, keyPrefix });
+const plain = fixed('alt', 100_000, 1);
+const bursty = new BurstyRateLimiter(fixed('alt-b', 100_000, 1), fixed('alt-burst', 200_000, 10));
 
 const server = new Server();
 server.addService(
@@ -30,7 +31,9 @@ server.addService(
       call: ServerUnaryCall<{ department?: string; grade?: string }, unknown>,
       callback: sendUnaryData<unknown>,
     ) {
-      limiter.consume(`${call.request.department}/${call.request.grade}`).then(
+      const { department, grade } = call.request;
+      const limiter = department === 'bursty' ? bursty : plain;
+      limiter.consume(`${department}/${grade}`).then(
         (r: RateLimiterRes) =>
           callback(null, { verdict: 'ALLOW', reason: 'OK', remaining: r.remainingPoints }),
         (r: unknown) =>

@@ -8,6 +8,7 @@
  */
 import {
   BENCH_RULE,
+  createRule,
   BenchCluster,
   RuleCenterProcess,
   fmt,
@@ -51,7 +52,7 @@ async function latencyRows(
 async function latency(): Promise<void> {
   const cluster = await startCluster(1);
   try {
-    await cluster.rest('/api/v1/rules', 'POST', BENCH_RULE);
+    await createRule(cluster, BENCH_RULE);
     console.log(
       `\n### Decide latency: Rule Center (1 instance) and the floor (${RUN_MS / 1000} s per row, loopback)\n`,
     );

@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_RULE, runWorker, startCluster } from './lib/cluster';
+import { BENCH_RULE, createRule, runWorker, startCluster } from './lib/cluster';
 
 interface ProfileNode {
   id: number;
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   // Extra V8 flags to try, e.g. NODE_FLAGS="--max-semi-space-size=32" npm run bench:profile
   const extra = (process.env.NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const cluster = await startCluster(1, {}, [...extra, '--cpu-prof', `--cpu-prof-dir=${dir}`]);
-  await cluster.rest('/api/v1/rules', 'POST', BENCH_RULE);
+  await createRule(cluster, BENCH_RULE);
   const r = await runWorker({
     mode: 'saturate',
     concurrency: 64,

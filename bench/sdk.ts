@@ -9,7 +9,7 @@
  *   npm run bench:sdk -- --quick       (a smoke run: short rounds)
  */
 import { spawn } from 'node:child_process';
-import { BENCH_RULE, fmt, startCluster } from './lib/cluster';
+import { BENCH_RULE, createRule, fmt, startCluster } from './lib/cluster';
 
 const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 1 : 3;
@@ -44,7 +44,7 @@ function worker(job: Record<string, unknown>): Promise<Result> {
 async function main(): Promise<void> {
   const cluster = await startCluster(1, { MAX_IN_FLIGHT: '10000' });
   try {
-    await cluster.rest('/api/v1/rules', 'POST', BENCH_RULE);
+    await createRule(cluster, BENCH_RULE);
     const instance = cluster.instances[0];
     const base = { port: instance.grpcPort, request: REQUEST, batch: 10, concurrency: CONCURRENCY };
     const transports = ['unary', 'batch', 'stream'] as const;

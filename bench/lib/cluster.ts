@@ -21,13 +21,23 @@ export interface RuleCenterProcess {
   cpuSeconds(): number;
 }
 
-/** The rule every latency benchmark decides under: high enough that every call is admitted. */
+/**
+ * The rule every latency benchmark decides under: high enough that every call is admitted, and
+ * at the exact sliding log's budget cap (100,000 per window), so the default algorithm accepts it.
+ */
 export const BENCH_RULE = {
   department: 'bench',
   grade: '2023',
   window: 'any',
-  limit: { qps: 10_000_000 },
+  limit: { qps: 100_000 },
 };
+
+/** Creates a rule through REST and fails loudly if it was refused (a benchmark of NO_RULE is no benchmark). */
+export async function createRule(cluster: BenchCluster, rule: unknown): Promise<void> {
+  const res = await cluster.rest('/api/v1/rules', 'POST', rule);
+  if (res.status !== 201 && res.status !== 200)
+    throw new Error(`rule refused (${res.status}): ${await res.text()}`);
+}
 
 export interface BenchCluster {
   etcd: EtcdServer;
@@ -130,16 +140,36 @@ export async function startReference(script: string, redisUrl: string): Promise<
   return { httpPort: 0, grpcPort, process: child, cpuSeconds: () => cpuSecondsOf(child.pid ?? 0) };
 }
 
-/** Runs bench/load-worker.ts in its own process and returns its result. */
-export function runWorker(job: Record<string, unknown>): Promise<WorkerResult> {
+/**
+ * Pins a running process (all its threads) to one CPU, so a generator and a server measured
+ * together do not queue for the same core. A no-op where `taskset` is missing.
+ */
+export function pinToCpu(pid: number | undefined, cpu: number): void {
+  if (pid === undefined) return;
+  try {
+    execFileSync('taskset', ['-a', '-pc', String(cpu), String(pid)], { stdio: 'ignore' });
+  } catch {
+    console.error(`could not pin ${pid} to CPU ${cpu} (is taskset installed?)`);
+  }
+}
+
+/** Runs bench/load-worker.ts (grpc-js client) in its own process and returns its result. */
+export const runWorker = (job: Record<string, unknown>, cpu?: number): Promise<WorkerResult> =>
+  runGenerator('bench/load-worker.ts', job, cpu);
+
+/** Runs bench/h2-worker.ts (raw HTTP/2, pre-encoded frames: the cheap generator) in its own process. */
+export const runH2Worker = (job: Record<string, unknown>, cpu?: number): Promise<WorkerResult> =>
+  runGenerator('bench/h2-worker.ts', job, cpu);
+
+function runGenerator(
+  script: string,
+  job: Record<string, unknown>,
+  cpu: number | undefined,
+): Promise<WorkerResult> {
+  const command = ['node', '-r', 'ts-node/register/transpile-only', script, JSON.stringify(job)];
+  if (cpu !== undefined) command.unshift('taskset', '-c', String(cpu));
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      'node',
-      ['-r', 'ts-node/register/transpile-only', 'bench/load-worker.ts', JSON.stringify(job)],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
+    const child = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('exit', (code) =>

@@ -36,6 +36,11 @@ export class EtcdServer {
     return server;
   }
 
+  /** The server's process id while it runs (benchmarks pin it to a core). */
+  get pid(): number | undefined {
+    return this.process?.pid;
+  }
+
   get endpoint(): string {
     return `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.clientPort}`;
   }

@@ -24,6 +24,11 @@ export class RedisServer {
     return server;
   }
 
+  /** The server's process id while it runs (benchmarks pin it to a core). */
+  get pid(): number | undefined {
+    return this.process?.pid;
+  }
+
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
