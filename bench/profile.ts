@@ -1,13 +1,19 @@
 /**
  * Profiles the Rule Center under saturation (issue 8): starts it with --cpu-prof, drives Decide
- * for a few seconds, stops it, and prints where its CPU time went (self time by function).
+ * for a few seconds with the cheap generator (bench/h2-worker.ts), the instance on CPU 0 and the
+ * generator, Redis and etcd on CPU 1 (as bench:compare), stops it, and prints where its CPU time
+ * went (self time by function).
  *
  *   npm run bench:profile
+ *   npm run bench:profile -- --algorithm sliding_window_counter
+ *   npm run bench:profile -- --transport stream   (DecideStream through the Node SDK; build it
+ *                                                  first: node clients/node/scripts/build.mjs)
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_RULE, createRule, runWorker, startCluster } from './lib/cluster';
+import { BENCH_RULE, createRule, pinToCpu, runH2Worker, startCluster } from './lib/cluster';
 
 interface ProfileNode {
   id: number;
@@ -19,15 +25,19 @@ async function main(): Promise<void> {
   // Extra V8 flags to try, e.g. NODE_FLAGS="--max-semi-space-size=32" npm run bench:profile
   const extra = (process.env.NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const cluster = await startCluster(1, {}, [...extra, '--cpu-prof', `--cpu-prof-dir=${dir}`]);
-  await createRule(cluster, BENCH_RULE);
-  const r = await runWorker({
-    mode: 'saturate',
-    concurrency: 64,
-    ports: [cluster.instances[0].grpcPort],
-    channels: 4,
-    durationMs: 5000,
-    request: { department: 'bench', grade: '2023', resource: 'enroll' },
-  });
+  const algorithmArg = process.argv.indexOf('--algorithm');
+  const algorithm = algorithmArg > 0 ? process.argv[algorithmArg + 1] : 'sliding_window';
+  await createRule(cluster, { ...BENCH_RULE, limit: { ...BENCH_RULE.limit, algorithm } });
+  pinToCpu(cluster.instances[0].process.pid, 0);
+  for (const side of [cluster.redis.pid, cluster.etcd.pid]) pinToCpu(side, 1);
+  const port = cluster.instances[0].grpcPort;
+  const request = { department: 'bench', grade: '2023', resource: 'enroll' };
+  const r = process.argv.includes('stream')
+    ? streamThroughSdk(port, request)
+    : await runH2Worker(
+        { mode: 'saturate', concurrency: 64, port, connections: 4, durationMs: 5000, request },
+        1,
+      );
   await cluster.stop();
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error('no profile written');
@@ -80,6 +90,33 @@ async function main(): Promise<void> {
       `| ${key.replace(/\|/g, '/')} | ${((us / busy) * 100).toFixed(1)} % | ${(us / r.calls).toFixed(2)} |`,
     );
   }
+}
+
+/** DecideStream through the Node SDK (bench/sdk-worker.ts) on CPU 1, 64 decisions in flight. */
+function streamThroughSdk(port: number, request: object): { calls: number; throughput: number } {
+  const job = {
+    transport: 'stream',
+    mode: 'saturate',
+    port,
+    concurrency: 64,
+    durationMs: 5000,
+    request,
+  };
+  const run = spawnSync(
+    'taskset',
+    [
+      '-c',
+      '1',
+      'node',
+      '-r',
+      'ts-node/register/transpile-only',
+      'bench/sdk-worker.ts',
+      JSON.stringify(job),
+    ],
+    { encoding: 'utf8' },
+  );
+  const result = JSON.parse(run.stdout) as { decisions: number; elapsedMs: number };
+  return { calls: result.decisions, throughput: (result.decisions * 1000) / result.elapsedMs };
 }
 
 main().catch((error: unknown) => {

@@ -3,13 +3,14 @@
  * (10 per call) and DecideStream, the first and last through the Node SDK, against one instance
  * built from dist/, the same generator process (bench/sdk-worker.ts), rounds interleaved so drift
  * on a shared machine hits every transport alike. Then p50/p99 of a decision through the SDK at
- * 1,000/s (open loop). Prints Markdown tables.
+ * 1,000/s (open loop). The instance is pinned to CPU 0, the generator, Redis and etcd to CPU 1
+ * (`taskset`), so they do not queue for one core. Prints Markdown tables.
  *
  *   npm run bench:sdk                  (about 2 minutes)
  *   npm run bench:sdk -- --quick       (a smoke run: short rounds)
  */
 import { spawn } from 'node:child_process';
-import { BENCH_RULE, createRule, fmt, startCluster } from './lib/cluster';
+import { BENCH_RULE, createRule, fmt, pinToCpu, startCluster } from './lib/cluster';
 
 const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 1 : 3;
@@ -29,8 +30,10 @@ interface Result {
 function worker(job: Record<string, unknown>): Promise<Result> {
   return new Promise((resolve, reject) => {
     const child = spawn(
-      'node',
-      ['-r', 'ts-node/register/transpile-only', 'bench/sdk-worker.ts', JSON.stringify(job)],
+      'taskset',
+      ['-c', '1', 'node', '-r', 'ts-node/register/transpile-only', 'bench/sdk-worker.ts'].concat(
+        JSON.stringify(job),
+      ),
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let out = '';
@@ -46,6 +49,8 @@ async function main(): Promise<void> {
   try {
     await createRule(cluster, BENCH_RULE);
     const instance = cluster.instances[0];
+    pinToCpu(instance.process.pid, 0);
+    for (const side of [cluster.redis.pid, cluster.etcd.pid]) pinToCpu(side, 1);
     const base = { port: instance.grpcPort, request: REQUEST, batch: 10, concurrency: CONCURRENCY };
     const transports = ['unary', 'batch', 'stream'] as const;
     const totals = new Map(

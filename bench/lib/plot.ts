@@ -25,6 +25,8 @@ export async function writePlot(
     field: a.field,
     type,
     title: a.title,
+    // Long category names (server names) in full, slanted, instead of cut off with an ellipsis.
+    ...(type === 'ordinal' ? { axis: { labelLimit: 0, labelAngle: -30 } } : {}),
     ...(a.log ? { scale: { type: 'log' as const } } : {}),
   });
   const spec: TopLevelSpec = {
