@@ -6,7 +6,11 @@ import { Lockfile, POLICY, checkLockfile } from './lib/lockfile-policy';
  * service's lockfile, the Node SDK's (clients/node) and the console's (console/): each is its own
  * package; exit 1 on a violation.
  */
-const LOCKFILES = ['package-lock.json', 'clients/node/package-lock.json', 'console/package-lock.json'];
+const LOCKFILES = [
+  'package-lock.json',
+  'clients/node/package-lock.json',
+  'console/package-lock.json',
+];
 
 let failed = false;
 for (const file of LOCKFILES.filter((f) => existsSync(f))) {

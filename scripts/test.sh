@@ -18,8 +18,10 @@ log "build the Node SDK (clients/node: protos, CommonJS and ESM)"
 node clients/node/scripts/build.mjs
 log "type-check"
 npx tsc --noEmit -p tsconfig.json
-log "lint"
-npx eslint --max-warnings 0 .
+log "lint and format (eslint, prettier --check: npm run lint)"
+npm run --silent lint
+log "unused or undeclared dependencies (depcheck, .depcheckrc)"
+npx depcheck
 log "layering (dependency-cruiser)"
 npx depcruise --config .dependency-cruiser.js src migrations
 log "supply chain (lockfile policy; offline, see README Security)"
