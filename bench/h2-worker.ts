@@ -23,6 +23,7 @@ import { Socket, connect } from 'node:net';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { loadSync } from 'protobufjs';
+import { summarize, timed } from './lib/generator-result';
 
 interface Job {
   mode: 'rate' | 'saturate';
@@ -268,12 +269,18 @@ parentPort.once('message', ({ startEpochMs, intervalMs, total }) => {
   parentPort.close();
 });`;
 
+/** A thread takes tens of ms to start: it is started before the measured stretch begins. */
+let tickerStarting: Promise<Worker> | undefined;
+const startTicker = () =>
+  (tickerStarting ??= new Promise<Worker>((resolve) => {
+    const ticker = new Worker(TICKER, { eval: true });
+    ticker.once('online', () => resolve(ticker));
+  }));
+
 async function openLoop(): Promise<void> {
   const intervalMs = 1000 / job.rate;
   const total = Math.floor(job.durationMs / intervalMs);
-  const ticker = new Worker(TICKER, { eval: true });
-  // A thread takes tens of ms to start: the schedule begins once it runs.
-  await new Promise((resolve) => ticker.once('online', resolve));
+  const ticker = await startTicker();
   const start = performance.now() + 5;
   const calls: Promise<void>[] = [];
   await new Promise<void>((resolve, reject) => {
@@ -296,35 +303,17 @@ async function closedLoop(): Promise<void> {
   await Promise.all(Array.from({ length: job.concurrency }, worker));
 }
 
-const percentile = (sorted: Float64Array, p: number) =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : NaN;
-
 async function main(): Promise<void> {
   await Promise.all(connections.map((c) => c.ready));
+  if (job.mode === 'rate') await startTicker();
   // Warm up the server's JIT and every connection before measuring.
   for (let i = 0; i < 200; i++) await Promise.all(connections.map((c) => c.call()));
   latencies.length = 0;
   errors = 0;
   done = 0;
-  const cpuBefore = process.cpuUsage();
-  const started = performance.now();
-  await (job.mode === 'saturate' ? closedLoop() : openLoop());
-  const elapsedMs = performance.now() - started;
-  const cpu = process.cpuUsage(cpuBefore);
-  const sorted = Float64Array.from(latencies).sort();
+  const { elapsedMs, cpu } = await timed(job.mode === 'saturate' ? closedLoop : openLoop);
   process.stdout.write(
-    JSON.stringify({
-      calls: done,
-      errors,
-      elapsedMs,
-      throughput: (done * 1000) / elapsedMs,
-      p50: percentile(sorted, 0.5),
-      p99: percentile(sorted, 0.99),
-      p999: percentile(sorted, 0.999),
-      max: sorted.length ? sorted[sorted.length - 1] : NaN,
-      lagP99: job.mode === 'rate' ? percentile(Float64Array.from(lags).sort(), 0.99) : 0,
-      generatorCpuPct: ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100,
-    }) + '\n',
+    JSON.stringify(summarize({ calls: done, errors, elapsedMs, latencies, lags, cpu })) + '\n',
   );
   for (const c of connections) c.close();
 }

@@ -11,6 +11,7 @@
  */
 import { ServiceError, credentials } from '@grpc/grpc-js';
 import { loadService } from '../src/transport/grpc/proto';
+import { summarize, timed } from './lib/generator-result';
 
 interface Job {
   mode: 'rate' | 'saturate' | 'accuracy';
@@ -120,27 +121,10 @@ async function main(): Promise<void> {
   allows.length = 0;
   errors = 0;
   done = 0;
-  const cpuBefore = process.cpuUsage();
-  const started = performance.now();
-  await (job.mode === 'saturate' ? closedLoop() : openLoop());
-  const elapsedMs = performance.now() - started;
-  const cpu = process.cpuUsage(cpuBefore);
-  const sorted = Float64Array.from(latencies).sort();
-  const pct = (p: number, from: Float64Array = sorted) =>
-    from.length ? from[Math.min(from.length - 1, Math.floor(p * from.length))] : NaN;
-  const sortedLags = Float64Array.from(lags).sort();
+  const { elapsedMs, cpu } = await timed(job.mode === 'saturate' ? closedLoop : openLoop);
   process.stdout.write(
     JSON.stringify({
-      calls: done,
-      errors,
-      elapsedMs,
-      throughput: (done * 1000) / elapsedMs,
-      p50: pct(0.5),
-      p99: pct(0.99),
-      p999: pct(0.999),
-      max: sorted.length ? sorted[sorted.length - 1] : NaN,
-      lagP99: pct(0.99, sortedLags),
-      generatorCpuPct: ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100,
+      ...summarize({ calls: done, errors, elapsedMs, latencies, lags, cpu }),
       allows: job.mode === 'accuracy' ? allows : undefined,
     }) + '\n',
   );
