@@ -137,6 +137,21 @@ describe('breaker scripts against a real Redis', () => {
     expect(more.filter((r) => !r.breaker.blocked)).toHaveLength(2);
   });
 
+  it('forgets outcomes older than the stat window (it slides in tenths of statWindowMs)', async () => {
+    const short = { ...settings, statWindowMs: 200 }; // 20 ms buckets
+    await a.report('old/1/any', short, { total: 19, failures: 19, slow: 0 });
+    await sleep(260);
+    // 19 + 11 failures would open it; the first 19 have left the window.
+    expect(await a.report('old/1/any', short, { total: 11, failures: 11, slow: 0 })).toMatchObject({
+      to: 'CLOSED',
+      total: 11,
+    });
+    expect(await a.report('old/1/any', short, { total: 9, failures: 9, slow: 0 })).toMatchObject({
+      to: 'OPEN',
+      total: 20,
+    });
+  });
+
   it('keeps the outcome stats bounded when reports skip buckets', async () => {
     const sparse = { ...settings, statWindowMs: 100, minRequests: 1_000_000 }; // 10 ms buckets
     for (let i = 0; i < 200; i++) {
