@@ -5,7 +5,7 @@ import { FileSnapshotStore } from './adapters/file/file-snapshot.store';
 import { AppConfig } from './config/app-config';
 import { RedisCounterStore } from './adapters/redis/redis-counter.store';
 import { LocalLimiter } from './domain/local-limiter';
-import { LifecycleService } from './lifecycle.service';
+import { LifecycleService } from './app.lifecycle';
 import { CounterStore } from './ports/counter-store.port';
 import { DecisionService } from './services/decision.service';
 import { RedisTrafficStore } from './adapters/redis/redis-traffic.store';
@@ -16,7 +16,7 @@ import { BreakerStore } from './ports/breaker-store.port';
 import { BreakersController } from './transport/http/breakers.controller';
 import { ReadinessService } from './services/readiness.service';
 import { GrpcServer } from './transport/grpc/grpc-server';
-import { WatchHub } from './services/watch-hub.service';
+import { WatchHub } from './services/watch-hub';
 import { MetricsService } from './observability/metrics.service';
 import { RootLogger } from './observability/root-logger';
 import { ConfigStore } from './ports/config-store.port';
@@ -26,10 +26,13 @@ import { AuditService } from './services/audit.service';
 import { RuleAdminService } from './services/rule-admin.service';
 import { RuleIndexService } from './services/rule-index.service';
 import { RuleTransferService } from './services/rule-transfer.service';
-import { AdminController } from './transport/http/admin.controller';
+import { AuditController } from './transport/http/audit.controller';
+import { ExplainController } from './transport/http/explain.controller';
+import { SessionController } from './transport/http/session.controller';
+import { TransferController } from './transport/http/transfer.controller';
 import { AuthGuard } from './transport/http/auth.guard';
 import { BoundedValidationPipe } from './transport/http/bounded-validation.pipe';
-import { HttpExceptionFilter } from './transport/http/domain-exception.filter';
+import { HttpExceptionFilter } from './transport/http/http-exception.filter';
 import { OperationsController } from './transport/http/operations.controller';
 import { OpsListener } from './transport/http/ops-listener';
 import { RulesController } from './transport/http/rules.controller';
@@ -51,7 +54,10 @@ export class AppModule {
       controllers: [
         RulesController,
         WindowsController,
-        AdminController,
+        SessionController,
+        ExplainController,
+        TransferController,
+        AuditController,
         BreakersController,
         ScheduleController,
         TrafficController,

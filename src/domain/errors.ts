@@ -1,6 +1,6 @@
 /**
  * Domain errors carry a stable code; each transport maps codes to its own status once
- * (transport/http/domain-exception.filter.ts). Services never throw transport exceptions.
+ * (transport/http/http-exception.filter.ts). Services never throw transport exceptions.
  */
 export type DomainErrorCode =
   | 'VALIDATION_FAILED'

@@ -10,7 +10,7 @@ import { BreakerService } from '../../services/breaker.service';
 import { DecisionService } from '../../services/decision.service';
 import { ReadinessService } from '../../services/readiness.service';
 import { RuleIndexService } from '../../services/rule-index.service';
-import { WatchHub } from '../../services/watch-hub.service';
+import { WatchHub } from '../../services/watch-hub';
 import { decideStreamHandlers } from './decide-stream.handlers';
 import { decisionHandlers } from './decision.handlers';
 import { envoyRlsHandlers } from './envoy-rls.handlers';

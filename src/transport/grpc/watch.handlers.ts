@@ -1,6 +1,6 @@
 import { ServerWritableStream, UntypedServiceImplementation, status } from '@grpc/grpc-js';
 import { validationFailed } from '../../domain/errors';
-import { WatchEvent, WatchHub, WatchSink } from '../../services/watch-hub.service';
+import { WatchEvent, WatchHub, WatchSink } from '../../services/watch-hub';
 import { toServiceError } from './grpc-status';
 
 interface RawWatchRequest {
