@@ -5,7 +5,7 @@ import { TestWatcher } from '../support/watch-client';
 import { outcomeClient } from '../support/outcome-client';
 import { Instance, bearer, migrateEtcd, startInstance } from '../support/app-instance';
 import { sleep } from '../support/ports';
-import { WatchHub } from '../../src/services/watch-hub.service';
+import { WatchHub } from '../../src/services/watch-hub';
 
 const rule = (department: string, extra: Record<string, unknown> = {}) => ({
   department,
