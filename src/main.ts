@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config/app-config';
 import { createApp } from './app.factory';
+import { RootLogger } from './observability/root-logger';
 
 async function main(): Promise<void> {
   let config;
@@ -15,6 +16,11 @@ async function main(): Promise<void> {
   }
   const app = await createApp(config);
   await app.listen(config.httpPort, config.httpHost);
+  // Nest's own "successfully started" line names no address; this one does (the gRPC server logs its own).
+  app
+    .get(RootLogger)
+    .child('http')
+    .info({ host: config.httpHost, port: config.httpPort }, 'HTTP listening');
 }
 
 main().catch((error: unknown) => {
