@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CountPlan } from '../../domain/decision';
-import { LimitAlgorithm } from '../../domain/rule';
+import { OutcomeCounts } from '../../domain/breaker';
+import { BreakerSettings, LimitAlgorithm } from '../../domain/rule';
 
 const lua = (name: string): string => readFileSync(join(__dirname, 'lua', name), 'utf8');
 
@@ -61,6 +62,28 @@ export const COUNTING_SCRIPTS: Record<LimitAlgorithm, CountingScript> = {
 };
 
 export const BREAKER_REPORT_LUA = lua('breaker-report.lua');
+
+/** KEYS and ARGV of breaker-report.lua, in its header's order, built in one place. */
+export function breakerReportCall(
+  keys: { breaker: string; stats: string },
+  settings: BreakerSettings,
+  outcomes: OutcomeCounts,
+): { keys: [string, string]; args: number[] } {
+  return {
+    keys: [keys.breaker, keys.stats],
+    args: [
+      settings.statWindowMs,
+      settings.minRequests,
+      settings.errorRateThreshold,
+      settings.slowCallRateThreshold,
+      settings.openMs,
+      settings.halfOpenMaxCalls,
+      outcomes.total,
+      outcomes.failures,
+      outcomes.slow,
+    ],
+  };
+}
 
 const GATE_MODE = { disabled: 0, auto: 1, 'forced-closed': 2 } as const;
 

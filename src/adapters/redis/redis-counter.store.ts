@@ -2,7 +2,13 @@ import Redis, { Cluster, ClusterOptions, RedisOptions, Result } from 'ioredis';
 import { BreakerPhase, BreakerTransitionEvent, OutcomeCounts } from '../../domain/breaker';
 import { redisClient } from './redis-client';
 import { RedisPeerChannel } from './redis-peer-channel';
-import { CountingCommand, DecisionKeys, countingCall, scriptDefinitions } from './counting-scripts';
+import {
+  CountingCommand,
+  DecisionKeys,
+  breakerReportCall,
+  countingCall,
+  scriptDefinitions,
+} from './counting-scripts';
 import { BreakerStateName, CountPlan, CountResult } from '../../domain/decision';
 import { DomainError } from '../../domain/errors';
 import { BreakerSettings } from '../../domain/rule';
@@ -127,22 +133,10 @@ export class RedisCounterStore extends CounterStore implements BreakerStore {
     settings: BreakerSettings,
     outcomes: OutcomeCounts,
   ): Promise<BreakerReport> {
-    const keys = this.keys(rule);
+    const call = breakerReportCall(this.keys(rule), settings, outcomes);
     try {
       const [from, to, total, errorRate, slowRate] = await this.bounded(
-        this.client.rcBreakerReport(
-          keys.breaker,
-          keys.stats,
-          settings.statWindowMs,
-          settings.minRequests,
-          settings.errorRateThreshold,
-          settings.slowCallRateThreshold,
-          settings.openMs,
-          settings.halfOpenMaxCalls,
-          outcomes.total,
-          outcomes.failures,
-          outcomes.slow,
-        ),
+        this.client.rcBreakerReport(...call.keys, ...call.args),
       );
       return {
         from: PHASE[from],
