@@ -145,21 +145,6 @@ describe('Redis counter scripts against a real Redis', () => {
       });
     });
 
-    it('lets an overdraft (core resource under degrade) pass up to twice the budget', async () => {
-      for (let i = 0; i < 4; i++) await store.consume(sw('f/1/any', 4, 1000));
-      const core = [];
-      for (let i = 0; i < 5; i++)
-        core.push(await store.consume(sw('f/1/any', 4, 1000, { overdraft: 4 })));
-      expect(core.map((r) => [r.admitted, r.overLimit])).toEqual([
-        [true, true],
-        [true, true],
-        [true, true],
-        [true, true],
-        [false, false],
-      ]);
-      expect((await store.consume(sw('f/1/any', 4, 1000))).admitted).toBe(false);
-    });
-
     it('keeps the counts when the rule numbers change (keyed by scope, not by revision)', async () => {
       for (let i = 0; i < 3; i++) await store.consume(sw('g/1/any', 3, 1000));
       expect((await store.consume(sw('g/1/any', 3, 1000))).admitted).toBe(false);
@@ -311,20 +296,6 @@ describe('Redis counter scripts against a real Redis', () => {
         retryAfterMs: 1000,
       });
     });
-
-    it('lets an overdraft (core resource under degrade) pass up to twice the budget', async () => {
-      for (let i = 0; i < 4; i++) await store.consume(swc('c4/1/any', 4, 60_000));
-      const core = [];
-      for (let i = 0; i < 5; i++)
-        core.push(await store.consume(swc('c4/1/any', 4, 60_000, { overdraft: 4 })));
-      expect(core.map((r) => [r.admitted, r.overLimit])).toEqual([
-        [true, true],
-        [true, true],
-        [true, true],
-        [true, true],
-        [false, false],
-      ]);
-    });
   });
 
   describe('fixed window (the cheapest; up to 2 × at a boundary)', () => {
@@ -351,6 +322,27 @@ describe('Redis counter scripts against a real Redis', () => {
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(windowMs + 1000);
     });
+  });
+
+  describe('every windowed algorithm', () => {
+    it.each(['sliding_window', 'sliding_window_counter', 'fixed_window'] as const)(
+      '%s lets an overdraft (core resource under degrade) pass up to twice the budget',
+      async (algorithm) => {
+        const plan = (overdraft: number) =>
+          sw(`od-${algorithm}/1/any`, 4, 60_000, { algorithm, overdraft });
+        for (let i = 0; i < 4; i++) await store.consume(plan(0));
+        const core = [];
+        for (let i = 0; i < 5; i++) core.push(await store.consume(plan(4)));
+        expect(core.map((r) => [r.admitted, r.overLimit])).toEqual([
+          [true, true],
+          [true, true],
+          [true, true],
+          [true, true],
+          [false, false],
+        ]);
+        expect((await store.consume(plan(0))).admitted).toBe(false);
+      },
+    );
   });
 
   describe('every counting script through its one wrapper', () => {
