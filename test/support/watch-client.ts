@@ -1,18 +1,10 @@
 import { ServiceError, credentials } from '@grpc/grpc-js';
 import { loadService } from '../../src/transport/grpc/proto';
+import type { RuleEventMessage as WireRuleEvent } from '../../src/transport/grpc/watch.handlers';
 import { waitFor } from './ports';
 
-export interface RuleEventMessage {
-  type: string;
-  kind?: string;
-  key?: string;
-  revision?: number;
-  value_json?: string;
-  snapshot?: boolean;
-  resync?: boolean;
-  revision_complete?: boolean;
-  breaker?: { from: string; to: string; total?: number };
-}
+/** A RuleEvent as a client decodes it: the server's message, with proto3 defaults left out. */
+export type RuleEventMessage = Partial<WireRuleEvent> & Pick<WireRuleEvent, 'type'>;
 
 type Call = NodeJS.ReadableStream & NodeJS.EventEmitter & { cancel(): void };
 type WatchServiceClient = { WatchRules(req: object): Call; close(): void };

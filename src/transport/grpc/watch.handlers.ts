@@ -10,7 +10,8 @@ interface RawWatchRequest {
   from_revision?: number;
 }
 
-interface RuleEventMessage {
+/** rulecenter.v1.RuleEvent as proto-loader encodes it (keepCase). */
+export interface RuleEventMessage {
   type: string;
   kind: string;
   key: string;
