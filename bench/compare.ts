@@ -10,13 +10,14 @@
  * Then DecideBatch and Envoy ShouldRateLimit with 10 items per call, and memory. Prints Markdown
  * tables and writes SVG plots to docs/bench/.
  *
- *   npm run bench:compare                  (about 8 minutes)
+ *   npm run bench:compare                  (about 9 minutes)
  *   npm run bench:compare -- --quick       (one short round)
  *   npm run bench:compare -- --rounds 5
  *   npm run bench:compare -- --memory-only
  */
 import Redis from 'ioredis';
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import {
   BenchCluster,
   RuleCenterProcess,
@@ -30,9 +31,18 @@ import {
 } from './lib/cluster';
 import { writePlot } from './lib/plot';
 
-const quick = process.argv.includes('--quick');
-const roundsArg = process.argv.indexOf('--rounds');
-const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : quick ? 1 : 3;
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    rounds: { type: 'string' },
+    'memory-only': { type: 'boolean', default: false },
+  },
+  strict: true,
+});
+const quick = args.quick;
+const ROUNDS = args.rounds === undefined ? (quick ? 1 : 3) : Number(args.rounds);
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1 || ROUNDS > 20)
+  throw new Error(`--rounds must be a whole number from 1 to 20; got "${args.rounds}"`);
 const SATURATION_MS = quick ? 2000 : 5000;
 const RATE_MS = quick ? 2000 : 4000;
 /** Every server under test runs here … */
@@ -98,6 +108,8 @@ async function measure(
     ([name, n]) => [name, n - (before.calls.get(name) ?? 0)] as const,
   );
   const commands = delta.reduce((sum, [, n]) => sum + n, 0);
+  // The warm-up calls count in the server's CPU and in Redis too, not in `calls`.
+  const served = decisions + (r.warmupCalls ?? 0);
   return {
     server: target.name,
     round,
@@ -107,14 +119,13 @@ async function measure(
     p999: r.p999,
     lagP99: r.lagP99,
     errors: r.errors,
-    // The warm-up calls (200 per connection) count in CPU and Redis, not in `calls`.
-    serverCpuUs: ((target.process.cpuSeconds() - cpuBefore) / (decisions + 800)) * 1e6,
-    redisCpuUs: ((after.cpuSeconds - before.cpuSeconds) / (decisions + 800)) * 1e6,
-    redisCommands: commands / (decisions + 800),
+    serverCpuUs: ((target.process.cpuSeconds() - cpuBefore) / served) * 1e6,
+    redisCpuUs: ((after.cpuSeconds - before.cpuSeconds) / served) * 1e6,
+    redisCommands: commands / served,
     commandMix: delta
       .filter(([, n]) => n > 0)
       .sort((a, b) => b[1] - a[1])
-      .map(([name, n]) => `${name} ${fmt(n / (decisions + 800), 1)}`)
+      .map(([name, n]) => `${name} ${fmt(n / served, 1)}`)
       .join(', '),
     generatorCpu: r.generatorCpuPct,
   };
@@ -127,10 +138,16 @@ const median = (xs: number[]) => {
 const spread = (xs: number[], digits = 2) =>
   xs.length > 1 ? `${fmt(Math.min(...xs), digits)}–${fmt(Math.max(...xs), digits)}` : '-';
 
+/** Each round starts one server later, so no server always runs first (or right after another). */
+const inRoundOrder = <T>(items: T[], round: number): T[] => {
+  const shift = round % items.length;
+  return [...items.slice(shift), ...items.slice(0, shift)];
+};
+
 async function saturation(targets: Target[], redis: Redis, baseline: string): Promise<void> {
   const samples: Sample[] = [];
   for (let round = 0; round < ROUNDS; round++)
-    for (const target of targets)
+    for (const target of inRoundOrder(targets, round))
       samples.push(
         await measure(target, redis, round, {
           mode: 'saturate',
@@ -196,7 +213,7 @@ async function latency(targets: Target[], redis: Redis): Promise<void> {
   const samples: (Sample & { rate: number })[] = [];
   for (let round = 0; round < ROUNDS; round++)
     for (const rate of rates)
-      for (const target of targets)
+      for (const target of inRoundOrder(targets, round))
         samples.push({
           ...(await measure(target, redis, round, { mode: 'rate', rate, durationMs: RATE_MS })),
           rate,
@@ -428,7 +445,7 @@ async function main(): Promise<void> {
   const { targets, stop } = await startTargets(cluster);
   try {
     await createRule(cluster, { department: 'bench', grade: '2023', window: 'any', limit: LIMIT });
-    if (!process.argv.includes('--memory-only')) {
+    if (!args['memory-only']) {
       await saturation(targets, redis, RLF);
       const latencyTargets = [
         'Rule Center sliding_window_counter',

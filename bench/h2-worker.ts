@@ -69,6 +69,8 @@ function literal(nameIndex: number, name: string, value: string): Buffer {
     if (nameIndex < 15) parts.push(nameIndex);
     else parts.push(15, nameIndex - 15);
   } else parts.push(0, name.length, ...Buffer.from(name));
+  // One length byte with the Huffman bit clear: enough for the short strings sent here.
+  if (name.length > 126 || value.length > 126) throw new Error(`header too long for this encoder`);
   parts.push(value.length, ...Buffer.from(value));
   return Buffer.from(parts);
 }
@@ -114,6 +116,8 @@ class Connection {
   private readonly waiting: Call[] = [];
   private pending = Buffer.alloc(0);
   private receivedSinceUpdate = 0;
+  /** Closed, errored or told to go away: every call from now on fails at once. */
+  private dead = false;
   readonly ready: Promise<void>;
 
   constructor(private readonly socket: Socket) {
@@ -131,7 +135,10 @@ class Connection {
         frame(FRAME.WINDOW_UPDATE, 0, 0, update),
       ]),
     );
-    this.ready = new Promise((resolve) => this.onSettings.push(resolve));
+    this.ready = new Promise((resolve, reject) => {
+      this.onSettings.push(resolve);
+      socket.once('close', () => reject(new Error(`connection to port ${job.port} closed`)));
+    });
     socket.on('data', (chunk: Buffer) => this.read(chunk));
     socket.on('error', () => this.failAll());
     socket.on('close', () => this.failAll());
@@ -142,7 +149,11 @@ class Connection {
   call(): Promise<void> {
     return new Promise((resolve) => {
       const call = { sentAt: 0, gotData: false, resolve };
-      if (this.calls.size >= this.maxStreams || this.sendWindow < grpcMessage.length)
+      if (this.dead) {
+        errors++;
+        done++;
+        resolve();
+      } else if (this.calls.size >= this.maxStreams || this.sendWindow < grpcMessage.length)
         this.waiting.push(call);
       else this.send(call);
     });
@@ -185,7 +196,13 @@ class Connection {
   }
 
   private failAll(): void {
+    this.dead = true;
     for (const id of [...this.calls.keys()]) this.finish(id, false);
+    for (const call of this.waiting.splice(0)) {
+      errors++;
+      done++;
+      call.resolve();
+    }
   }
 
   private read(chunk: Buffer): void {
@@ -303,17 +320,28 @@ async function closedLoop(): Promise<void> {
   await Promise.all(Array.from({ length: job.concurrency }, worker));
 }
 
+const WARMUP_ROUNDS = 200;
+
 async function main(): Promise<void> {
+  // A server that stops answering must not hang the benchmark that started this process.
+  setTimeout(() => {
+    process.stderr.write(`h2-worker: no result ${job.durationMs + 60_000} ms after the start\n`);
+    process.exit(1);
+  }, job.durationMs + 60_000).unref();
   await Promise.all(connections.map((c) => c.ready));
   if (job.mode === 'rate') await startTicker();
   // Warm up the server's JIT and every connection before measuring.
-  for (let i = 0; i < 200; i++) await Promise.all(connections.map((c) => c.call()));
+  for (let i = 0; i < WARMUP_ROUNDS; i++) await Promise.all(connections.map((c) => c.call()));
   latencies.length = 0;
   errors = 0;
   done = 0;
   const { elapsedMs, cpu } = await timed(job.mode === 'saturate' ? closedLoop : openLoop);
   process.stdout.write(
-    JSON.stringify(summarize({ calls: done, errors, elapsedMs, latencies, lags, cpu })) + '\n',
+    JSON.stringify({
+      ...summarize({ calls: done, errors, elapsedMs, latencies, lags, cpu }),
+      // The server also did this work: per-decision figures divide its CPU by calls + these.
+      warmupCalls: WARMUP_ROUNDS * connections.length,
+    }) + '\n',
   );
   for (const c of connections) c.close();
 }

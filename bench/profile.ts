@@ -9,36 +9,60 @@
  *   npm run bench:profile -- --transport stream   (DecideStream through the Node SDK; build it
  *                                                  first: node clients/node/scripts/build.mjs)
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { LIMIT_ALGORITHMS } from '../src/domain/rule';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_RULE, createRule, pinToCpu, runH2Worker, startCluster } from './lib/cluster';
+import {
+  BENCH_RULE,
+  createRule,
+  pinToCpu,
+  runGenerator,
+  runH2Worker,
+  startCluster,
+} from './lib/cluster';
 
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
 }
 
+const { values: args } = parseArgs({
+  options: {
+    algorithm: { type: 'string', default: 'sliding_window' },
+    transport: { type: 'string', default: 'unary' },
+  },
+  strict: true,
+});
+const { algorithm, transport } = args;
+if (!(LIMIT_ALGORITHMS as readonly string[]).includes(algorithm))
+  throw new Error(`--algorithm must be one of ${LIMIT_ALGORITHMS.join(', ')}; got "${algorithm}"`);
+if (transport !== 'unary' && transport !== 'stream')
+  throw new Error(`--transport must be unary or stream; got "${transport}"`);
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'rc-prof-'));
   // Extra V8 flags to try, e.g. NODE_FLAGS="--max-semi-space-size=32" npm run bench:profile
   const extra = (process.env.NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const cluster = await startCluster(1, {}, [...extra, '--cpu-prof', `--cpu-prof-dir=${dir}`]);
-  const algorithmArg = process.argv.indexOf('--algorithm');
-  const algorithm = algorithmArg > 0 ? process.argv[algorithmArg + 1] : 'sliding_window';
-  await createRule(cluster, { ...BENCH_RULE, limit: { ...BENCH_RULE.limit, algorithm } });
-  pinToCpu(cluster.instances[0].process.pid, 0);
-  for (const side of [cluster.redis.pid, cluster.etcd.pid]) pinToCpu(side, 1);
-  const port = cluster.instances[0].grpcPort;
-  const request = { department: 'bench', grade: '2023', resource: 'enroll' };
-  const r = process.argv.includes('stream')
-    ? streamThroughSdk(port, request)
-    : await runH2Worker(
-        { mode: 'saturate', concurrency: 64, port, connections: 4, durationMs: 5000, request },
-        1,
-      );
-  await cluster.stop();
+  let r: { calls: number; throughput: number };
+  try {
+    await createRule(cluster, { ...BENCH_RULE, limit: { ...BENCH_RULE.limit, algorithm } });
+    pinToCpu(cluster.instances[0].process.pid, 0);
+    for (const side of [cluster.redis.pid, cluster.etcd.pid]) pinToCpu(side, 1);
+    const port = cluster.instances[0].grpcPort;
+    const request = { department: 'bench', grade: '2023', resource: 'enroll' };
+    r =
+      transport === 'stream'
+        ? await streamThroughSdk(port, request)
+        : await runH2Worker(
+            { mode: 'saturate', concurrency: 64, port, connections: 4, durationMs: 5000, request },
+            1,
+          );
+  } finally {
+    await cluster.stop();
+  }
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error('no profile written');
   const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
@@ -93,7 +117,10 @@ async function main(): Promise<void> {
 }
 
 /** DecideStream through the Node SDK (bench/sdk-worker.ts) on CPU 1, 64 decisions in flight. */
-function streamThroughSdk(port: number, request: object): { calls: number; throughput: number } {
+async function streamThroughSdk(
+  port: number,
+  request: object,
+): Promise<{ calls: number; throughput: number }> {
   const job = {
     transport: 'stream',
     mode: 'saturate',
@@ -102,20 +129,11 @@ function streamThroughSdk(port: number, request: object): { calls: number; throu
     durationMs: 5000,
     request,
   };
-  const run = spawnSync(
-    'taskset',
-    [
-      '-c',
-      '1',
-      'node',
-      '-r',
-      'ts-node/register/transpile-only',
-      'bench/sdk-worker.ts',
-      JSON.stringify(job),
-    ],
-    { encoding: 'utf8' },
+  const result = await runGenerator<{ decisions: number; elapsedMs: number }>(
+    'bench/sdk-worker.ts',
+    job,
+    1,
   );
-  const result = JSON.parse(run.stdout) as { decisions: number; elapsedMs: number };
   return { calls: result.decisions, throughput: (result.decisions * 1000) / result.elapsedMs };
 }
 

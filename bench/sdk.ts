@@ -9,8 +9,7 @@
  *   npm run bench:sdk                  (about 2 minutes)
  *   npm run bench:sdk -- --quick       (a smoke run: short rounds)
  */
-import { spawn } from 'node:child_process';
-import { BENCH_RULE, createRule, fmt, pinToCpu, startCluster } from './lib/cluster';
+import { BENCH_RULE, createRule, fmt, pinToCpu, runGenerator, startCluster } from './lib/cluster';
 
 const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 1 : 3;
@@ -27,22 +26,9 @@ interface Result {
   p99: number;
 }
 
-function worker(job: Record<string, unknown>): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      'taskset',
-      ['-c', '1', 'node', '-r', 'ts-node/register/transpile-only', 'bench/sdk-worker.ts'].concat(
-        JSON.stringify(job),
-      ),
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('exit', (code) =>
-      code === 0 ? resolve(JSON.parse(out) as Result) : reject(new Error(`worker exited ${code}`)),
-    );
-  });
-}
+/** bench/sdk-worker.ts on CPU 1 (the instance is on CPU 0). */
+const worker = (job: Record<string, unknown>): Promise<Result> =>
+  runGenerator<Result>('bench/sdk-worker.ts', job, 1);
 
 async function main(): Promise<void> {
   const cluster = await startCluster(1, { MAX_IN_FLIGHT: '10000' });

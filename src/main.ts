@@ -17,10 +17,8 @@ async function main(): Promise<void> {
   const app = await createApp(config);
   await app.listen(config.httpPort, config.httpHost);
   // Nest's own "successfully started" line names no address; this one does (the gRPC server logs its own).
-  app
-    .get(RootLogger)
-    .child('http')
-    .info({ host: config.httpHost, port: config.httpPort }, 'HTTP listening');
+  const { port } = app.getHttpServer().address() as { port: number }; // HTTP_PORT=0 picks one
+  app.get(RootLogger).child('http').info({ host: config.httpHost, port }, 'HTTP listening');
 }
 
 main().catch((error: unknown) => {

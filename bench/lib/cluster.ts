@@ -6,7 +6,7 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { EtcdServer } from '../../test/support/etcd-server';
 import { RedisServer } from '../../test/support/redis-server';
-import { freePort } from '../../test/support/ports';
+import { freePort, killOnExit } from '../../test/support/ports';
 import { migrateEtcd } from '../../test/support/app-instance';
 import { spawnInstance } from '../../test/support/process-instance';
 
@@ -117,6 +117,8 @@ export interface WorkerResult {
   lagP99: number;
   generatorCpuPct: number;
   allows?: [number, number][];
+  /** Calls made before the measured stretch (bench/h2-worker.ts): the server did them too. */
+  warmupCalls?: number;
 }
 
 /** Starts bench/floor-server.ts against the cluster's Redis and resolves once it listens. */
@@ -133,6 +135,7 @@ export async function startReference(script: string, redisUrl: string): Promise<
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
+  killOnExit(child);
   await new Promise<void>((resolve, reject) => {
     child.stdout?.once('data', () => resolve());
     child.once('exit', (code) => reject(new Error(`${script} exited ${code}`)));
@@ -142,14 +145,17 @@ export async function startReference(script: string, redisUrl: string): Promise<
 
 /**
  * Pins a running process (all its threads) to one CPU, so a generator and a server measured
- * together do not queue for the same core. A no-op where `taskset` is missing.
+ * together do not queue for the same core. Unpinned figures would not be comparable, so a
+ * missing `taskset` (util-linux) stops the benchmark.
  */
 export function pinToCpu(pid: number | undefined, cpu: number): void {
-  if (pid === undefined) return;
+  if (pid === undefined) throw new Error(`no process to pin to CPU ${cpu}`);
   try {
     execFileSync('taskset', ['-a', '-pc', String(cpu), String(pid)], { stdio: 'ignore' });
-  } catch {
-    console.error(`could not pin ${pid} to CPU ${cpu} (is taskset installed?)`);
+  } catch (error) {
+    throw new Error(
+      `could not pin ${pid} to CPU ${cpu} with taskset (util-linux): ${String(error)}`,
+    );
   }
 }
 
@@ -161,22 +167,31 @@ export const runWorker = (job: Record<string, unknown>, cpu?: number): Promise<W
 export const runH2Worker = (job: Record<string, unknown>, cpu?: number): Promise<WorkerResult> =>
   runGenerator('bench/h2-worker.ts', job, cpu);
 
-function runGenerator(
+/**
+ * Runs a generator script (it takes its job as JSON in argv[2] and prints one JSON line) in its
+ * own process, on `cpu` when given, and returns what it printed.
+ */
+export function runGenerator<Result = WorkerResult>(
   script: string,
   job: Record<string, unknown>,
-  cpu: number | undefined,
-): Promise<WorkerResult> {
+  cpu?: number,
+): Promise<Result> {
   const command = ['node', '-r', 'ts-node/register/transpile-only', script, JSON.stringify(job)];
   if (cpu !== undefined) command.unshift('taskset', '-c', String(cpu));
   return new Promise((resolve, reject) => {
     const child = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
-    child.on('exit', (code) =>
-      code === 0
-        ? resolve(JSON.parse(out) as WorkerResult)
-        : reject(new Error(`load worker exited ${code}`)),
+    child.on('error', (error) =>
+      reject(
+        new Error(`${command[0]} could not start (${error.message}); taskset is in util-linux`),
+      ),
     );
+    child.on('exit', (code) => {
+      if (code !== 0 || out.trim() === '')
+        return reject(new Error(`${script} exited ${code} without a result`));
+      resolve(JSON.parse(out) as Result);
+    });
   });
 }
 

@@ -33,7 +33,8 @@ export function summarize(run: {
     calls: run.calls,
     errors: run.errors,
     elapsedMs: run.elapsedMs,
-    throughput: (run.calls * 1000) / run.elapsedMs,
+    // Answered calls only: a server that fails fast must not look fast.
+    throughput: (run.latencies.length * 1000) / run.elapsedMs,
     p50: percentile(sorted, 0.5),
     p99: percentile(sorted, 0.99),
     p999: percentile(sorted, 0.999),

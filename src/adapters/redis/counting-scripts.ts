@@ -61,7 +61,7 @@ export const COUNTING_SCRIPTS: Record<LimitAlgorithm, CountingScript> = {
   },
 };
 
-export const BREAKER_REPORT_LUA = lua('breaker-report.lua');
+const BREAKER_REPORT_LUA = lua('breaker-report.lua');
 
 /** KEYS and ARGV of breaker-report.lua, in its header's order, built in one place. */
 export function breakerReportCall(

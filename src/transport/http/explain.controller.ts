@@ -7,7 +7,7 @@ import { ExplainQueryDto } from './dto/queries.dto';
 import { ExplainView } from './dto/responses.dto';
 import { ApiErrors } from './openapi';
 
-export interface ExplainResponse extends Explanation {
+interface ExplainResponse extends Explanation {
   resource?: string;
   /** What a decision would say when no rule governs. */
   outcome: 'GOVERNED' | 'NO_RULE';

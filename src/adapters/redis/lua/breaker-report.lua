@@ -1,5 +1,6 @@
 -- Records gateway-reported outcomes for one rule's breaker and moves it between states
--- (the same machine as src/domain/breaker.ts, atomically and on the Redis clock).
+-- (the one breaker state machine, with breaker-gate.lua: atomic, on the Redis clock; tested by
+-- test/integration/redis-breaker.int-spec.ts).
 --
 -- KEYS[1]  HASH  breaker: state, opened_at, probes, probe_ok (see breaker-gate.lua)
 -- KEYS[2]  HASH  outcome stats: t<n>, f<n>, s<n> = total, failed, slow outcomes in bucket n
