@@ -19,6 +19,13 @@ module.exports = {
       to: { path: ['^src/(adapters|transport)/', 'etcd3', 'ioredis', '@grpc/grpc-js'] },
     },
     {
+      name: 'services-are-framework-free',
+      comment: 'services and ports are plain classes: Nest wires them (src/modules), they never import it',
+      severity: 'error',
+      from: { path: '^src/(services|ports)/' },
+      to: { path: '@nestjs' },
+    },
+    {
       name: 'adapters-do-not-use-transports',
       severity: 'error',
       from: { path: '^src/adapters/' },

@@ -30,7 +30,7 @@ export interface DecisionOptions extends DecideLimits {
 
 /**
  * Where every answered decision is reported, once, after its Redis call: the Prometheus
- * counters and the traffic tally (composed in app.module.ts). Synchronous and in memory.
+ * counters and the traffic tally (composed in modules/decisions.module.ts). Synchronous and in memory.
  */
 export interface DecisionRecorder {
   record(decision: Decision, elapsedMs: number): void;
