@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import { decisionClient } from '../test/support/grpc-client';
 import { sleep } from '../test/support/ports';
 import { fmt, startCluster } from './lib/cluster';
+import { percentile } from './lib/percentiles';
 
 const run = promisify(execFile);
 const roundsArg = process.argv.indexOf('--rounds');
@@ -32,9 +33,6 @@ const hasTaskset = (() => {
     return false;
   }
 })();
-
-const pct = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 
 async function round(kind: string, count: number) {
   const cluster = await startCluster(1);
@@ -77,11 +75,12 @@ async function round(kind: string, count: number) {
   client.close();
   await cluster.stop();
   latencies.sort((a, b) => a - b);
+  const pct = (p: number) => percentile(latencies, p);
   return {
     ...result,
     n: latencies.length,
-    p50: pct(latencies, 0.5),
-    p99: pct(latencies, 0.99),
+    p50: pct(0.5),
+    p99: pct(0.99),
     max: latencies.at(-1) ?? 0,
     rssMb,
   };

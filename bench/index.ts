@@ -27,6 +27,7 @@ import { migrate } from '../src/services/schema-migrator';
 import { EtcdServer } from '../test/support/etcd-server';
 import { fmt } from './lib/cluster';
 import { writePlot } from './lib/plot';
+import { percentileOf } from './lib/percentiles';
 
 const quick = process.argv.includes('--quick');
 const startupOnly = process.argv.includes('--startup-only');
@@ -61,10 +62,6 @@ function rulesFor(n: number): Rule[] {
   return rules;
 }
 
-const pct = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-};
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
 const heapMb = () => {
   gc();
@@ -128,11 +125,11 @@ function measure(n: number): Row {
     rules: n,
     buildMs,
     heapMb: heap,
-    oneP50: pct(one, 0.5),
-    oneP99: pct(one, 0.99),
-    batchP50: pct(batch, 0.5),
-    batchP99: pct(batch, 0.99),
-    windowMs: pct(windowRuns, 0.5),
+    oneP50: percentileOf(one, 0.5),
+    oneP99: percentileOf(one, 0.99),
+    batchP50: percentileOf(batch, 0.5),
+    batchP99: percentileOf(batch, 0.99),
+    windowMs: percentileOf(windowRuns, 0.5),
     matchNs,
   };
 }

@@ -16,6 +16,7 @@ import { ServiceError, credentials } from '@grpc/grpc-js';
 import { loadService } from '../src/transport/grpc/proto';
 import { Etcd3 } from 'etcd3';
 import { ADMIN, BenchCluster, fmt, startCluster } from './lib/cluster';
+import { percentileOf } from './lib/percentiles';
 
 const quick = process.argv.includes('--quick');
 const rulesArg = process.argv.indexOf('--rules');
@@ -28,11 +29,6 @@ const SAMPLE_EVERY = 20;
 
 type Stream = NodeJS.EventEmitter & { cancel(): void };
 type Unary = (req: object, cb: (e: ServiceError | null, r: { rule?: string }) => void) => void;
-
-const pct = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : NaN;
-};
 
 /** Writes `n` rules straight into etcd (1,000 per transaction), then waits for every instance. */
 async function preload(cluster: BenchCluster, n: number): Promise<void> {
@@ -187,7 +183,7 @@ async function main(): Promise<void> {
       everyWatcher.push(watcherMax);
     }
     const row = (label: string, v: number[]) =>
-      `| ${label} | ${v.length} | ${fmt(pct(v, 0.5))} | ${fmt(pct(v, 0.99))} | ${fmt(Math.max(...v))} |`;
+      `| ${label} | ${v.length} | ${fmt(percentileOf(v, 0.5))} | ${fmt(percentileOf(v, 0.99))} | ${fmt(Math.max(...v))} |`;
     console.log(
       `\n### Hot update: ${WRITES} REST writes at ${RATE}/s, 3 instances, ${WATCHERS} watchers\n`,
     );

@@ -8,6 +8,7 @@
 import { ServiceError, credentials } from '@grpc/grpc-js';
 import { createRequire } from 'node:module';
 import { loadService } from '../src/transport/grpc/proto';
+import { percentile } from './lib/percentiles';
 
 type Sdk = typeof import('../clients/node/src');
 
@@ -98,7 +99,7 @@ async function main(): Promise<void> {
   await run();
   const elapsedMs = performance.now() - started;
   const sorted = Float64Array.from(latencies).sort();
-  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+  const pct = (p: number) => percentile(sorted, p);
   process.stdout.write(
     JSON.stringify({ decisions, fallbacks, errors, elapsedMs, p50: pct(0.5), p99: pct(0.99) }) +
       '\n',

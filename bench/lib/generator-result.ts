@@ -5,8 +5,7 @@
  */
 import type { WorkerResult } from './cluster';
 
-export const percentile = (sorted: Float64Array, p: number): number =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : NaN;
+import { percentile } from './percentiles';
 
 /** Runs one measured stretch of load; its wall time and the generator's CPU over it. */
 export async function timed(
