@@ -16,6 +16,12 @@ const WATCH_POLL_MS = 1000;
  * grpc.health.v1.Health tied to the same readiness as /readyz. `Watch` streams (at most
  * `maxWatchers`) share one poll timer and are ended by `stopAll` (shutdown) after a last
  * NOT_SERVING, so they never hold the server open for its whole grace period.
+ *
+ * Why not the `grpc-health-check` package (its HealthImplementation, v2): its Watch has no cap
+ * (health is open to unauthenticated probes, so an unbounded number of streams is a cheap way to
+ * exhaust an instance) and its streams never end, so a draining server would wait out its whole
+ * grace period for every watching probe. Both behaviours are tested (hostile-security,
+ * rolling-restart); keeping them would mean wrapping every method the package provides.
  */
 export function healthHandlers(
   readiness: ReadinessService,
