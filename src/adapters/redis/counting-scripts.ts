@@ -33,6 +33,16 @@ interface CountingScript {
 export type CountingCommand =
   'rcSlidingWindow' | 'rcSlidingWindowCounter' | 'rcFixedWindow' | 'rcTokenBucket';
 
+/** Every script, as the ioredis command defined for it. */
+export type ScriptCommand = CountingCommand | 'rcBreakerReport';
+
+/** One script call: the command, then KEYS and ARGV in the script header's order. */
+export interface ScriptCall {
+  command: ScriptCommand;
+  keys: string[];
+  args: number[];
+}
+
 /** One entry per algorithm: the one place a script's keys and arguments are laid out. */
 export const COUNTING_SCRIPTS: Record<LimitAlgorithm, CountingScript> = {
   sliding_window: {
@@ -63,14 +73,23 @@ export const COUNTING_SCRIPTS: Record<LimitAlgorithm, CountingScript> = {
 
 const BREAKER_REPORT_LUA = lua('breaker-report.lua');
 
+/** The breaker report's keys, in KEYS order (breaker-report.lua). */
+const breakerReportKeys = (k: BreakerKeys): string[] => [k.breaker, k.stats];
+
+export interface BreakerKeys {
+  breaker: string;
+  stats: string;
+}
+
 /** KEYS and ARGV of breaker-report.lua, in its header's order, built in one place. */
 export function breakerReportCall(
-  keys: { breaker: string; stats: string },
+  keys: BreakerKeys,
   settings: BreakerSettings,
   outcomes: OutcomeCounts,
-): { keys: [string, string]; args: number[] } {
+): ScriptCall {
   return {
-    keys: [keys.breaker, keys.stats],
+    command: 'rcBreakerReport',
+    keys: breakerReportKeys(keys),
     args: [
       settings.statWindowMs,
       settings.minRequests,
@@ -88,10 +107,7 @@ export function breakerReportCall(
 const GATE_MODE = { disabled: 0, auto: 1, 'forced-closed': 2 } as const;
 
 /** KEYS and ARGV of one decision's script, built in one place (counting-prelude.lua). */
-export function countingCall(
-  plan: CountPlan,
-  keys: DecisionKeys,
-): { command: CountingCommand; keys: string[]; args: number[] } {
+export function countingCall(plan: CountPlan, keys: DecisionKeys): ScriptCall {
   const script = COUNTING_SCRIPTS[plan.algorithm];
   const { mode, openMs, halfOpenMaxCalls } = plan.breaker;
   return {
@@ -109,21 +125,27 @@ export function countingCall(
   };
 }
 
-/** The scripts as ioredis's `scripts` option takes them (defined when the client is created). */
-export function scriptDefinitions(): Record<string, { numberOfKeys: number; lua: string }> {
-  const definitions: Record<string, { numberOfKeys: number; lua: string }> = {
-    rcBreakerReport: { numberOfKeys: 2, lua: BREAKER_REPORT_LUA },
-  };
+const NO_KEYS: DecisionKeys & BreakerKeys = {
+  log: '',
+  meta: '',
+  counter: '',
+  windowed: '',
+  bucket: '',
+  breaker: '',
+  stats: '',
+};
+
+/**
+ * The scripts as ioredis's `scripts` option takes them (defined when the client is created);
+ * each one's key count is read off the same function that lays its keys out for a call.
+ */
+export function scriptDefinitions(): Record<ScriptCommand, { numberOfKeys: number; lua: string }> {
+  const definitions = {
+    rcBreakerReport: { numberOfKeys: breakerReportKeys(NO_KEYS).length, lua: BREAKER_REPORT_LUA },
+  } as Record<ScriptCommand, { numberOfKeys: number; lua: string }>;
   for (const script of Object.values(COUNTING_SCRIPTS)) {
-    const keys = script.counterKeys({
-      log: '',
-      meta: '',
-      counter: '',
-      windowed: '',
-      bucket: '',
-      breaker: '',
-    }).length;
-    definitions[script.command] = { numberOfKeys: keys + 1, lua: script.lua };
+    const numberOfKeys = script.counterKeys(NO_KEYS).length + 1;
+    definitions[script.command] = { numberOfKeys, lua: script.lua };
   }
   return definitions;
 }

@@ -1,10 +1,11 @@
-import Redis, { Cluster, ClusterOptions, RedisOptions, Result } from 'ioredis';
+import Redis, { Cluster, ClusterOptions, RedisOptions } from 'ioredis';
 import { BreakerPhase, BreakerTransitionEvent, OutcomeCounts } from '../../domain/breaker';
 import { redisClient } from './redis-client';
 import { RedisPeerChannel } from './redis-peer-channel';
 import {
-  CountingCommand,
   DecisionKeys,
+  ScriptCall,
+  ScriptCommand,
   breakerReportCall,
   countingCall,
   scriptDefinitions,
@@ -15,15 +16,8 @@ import { BreakerSettings } from '../../domain/rule';
 import { BreakerReport, BreakerStore } from '../../ports/breaker-store.port';
 import { CounterStore } from '../../ports/counter-store.port';
 
-type N = number;
-
-type Command = (...keysThenArgs: (string | number)[]) => Promise<number[]>;
-
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    rcBreakerReport(breaker: string, stats: string, ...args: N[]): Result<number[], Context>;
-  }
-}
+/** A command ioredis defines for a script (`scripts` option): keys, then arguments. */
+type ScriptMethod = (...keysThenArgs: (string | number)[]) => Promise<number[]>;
 
 export interface RedisCounterOptions {
   /** redis://host:port[/db]; ignored when clusterNodes is set. */
@@ -110,15 +104,15 @@ export class RedisCounterStore extends CounterStore implements BreakerStore {
     };
   }
 
-  private run(plan: CountPlan): Promise<number[]> {
-    const call = countingCall(plan, this.keys(plan.rule, plan.client));
-    const command = (this.client as unknown as Record<CountingCommand, Command>)[call.command];
-    return command.call(this.client, ...call.keys, ...call.args);
+  /** Every script is called here, with the call its wrapper in counting-scripts.ts built. */
+  private run(call: ScriptCall): Promise<number[]> {
+    const method = (this.client as unknown as Record<ScriptCommand, ScriptMethod>)[call.command];
+    return this.bounded(method.call(this.client, ...call.keys, ...call.args));
   }
 
   async consume(plan: CountPlan): Promise<CountResult> {
     try {
-      return toResult(await this.bounded(this.run(plan)));
+      return toResult(await this.run(countingCall(plan, this.keys(plan.rule, plan.client))));
     } catch (error) {
       throw this.unavailable('consume', error);
     }
@@ -135,9 +129,7 @@ export class RedisCounterStore extends CounterStore implements BreakerStore {
   ): Promise<BreakerReport> {
     const call = breakerReportCall(this.keys(rule), settings, outcomes);
     try {
-      const [from, to, total, errorRate, slowRate] = await this.bounded(
-        this.client.rcBreakerReport(...call.keys, ...call.args),
-      );
+      const [from, to, total, errorRate, slowRate] = await this.run(call);
       return {
         from: PHASE[from],
         to: PHASE[to],
