@@ -20,6 +20,15 @@ import { RulesModule } from './rules.module';
 /** The traffic API reads at most this far back (docs: 15 minutes). */
 const TRAFFIC_RETENTION_SECONDS = 900;
 
+/** Where Redis is and how its calls are bounded, the same for counters and the traffic tally. */
+const redisConnection = (config: AppConfig, metrics: MetricsService) => ({
+  url: config.redisUrl,
+  clusterNodes: config.redisClusterNodes,
+  timeoutMs: config.redisTimeoutMs,
+  keyPrefix: config.redisKeyPrefix,
+  onError: (operation: string) => metrics.redisErrors.inc({ operation }),
+});
+
 /**
  * Deciding: the Redis counters and breakers, the decision service on the hot path, and what
  * watches it (breakers opened by reported outcomes, the live traffic tally) with their REST views.
@@ -32,13 +41,7 @@ const TRAFFIC_RETENTION_SECONDS = 900;
       provide: CounterStore,
       inject: [AppConfig, MetricsService],
       useFactory: (config: AppConfig, metrics: MetricsService) =>
-        new RedisCounterStore({
-          url: config.redisUrl,
-          clusterNodes: config.redisClusterNodes,
-          timeoutMs: config.redisTimeoutMs,
-          keyPrefix: config.redisKeyPrefix,
-          onError: (operation) => metrics.redisErrors.inc({ operation }),
-        }),
+        new RedisCounterStore(redisConnection(config, metrics)),
     },
     { provide: BreakerStore, useExisting: CounterStore },
     {
@@ -46,12 +49,8 @@ const TRAFFIC_RETENTION_SECONDS = 900;
       inject: [AppConfig, MetricsService],
       useFactory: (config: AppConfig, metrics: MetricsService) =>
         new RedisTrafficStore({
-          url: config.redisUrl,
-          clusterNodes: config.redisClusterNodes,
-          timeoutMs: config.redisTimeoutMs,
-          keyPrefix: config.redisKeyPrefix,
+          ...redisConnection(config, metrics),
           retentionSeconds: TRAFFIC_RETENTION_SECONDS,
-          onError: (operation) => metrics.redisErrors.inc({ operation }),
         }),
     },
     {

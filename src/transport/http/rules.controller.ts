@@ -1,18 +1,5 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  Headers,
-  HttpCode,
-  Param,
-  Post,
-  Put,
-  Query,
-  Req,
-  Res,
-} from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, Param, Query, Req, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Rule } from '../../domain/rule';
 import { Page, RuleAdminService } from '../../services/rule-admin.service';
@@ -21,8 +8,9 @@ import { ruleBodyOrThrow } from '../../schema/stored-entry.codec';
 import { AuthenticatedRequest, RequireRole, actorOf } from './auth.guard';
 import { ListRulesQueryDto } from './dto/queries.dto';
 import { RulePageView, RuleView } from './dto/responses.dto';
-import { etagOf, parseIfMatch } from './if-match';
-import { ApiErrors, ApiIfMatch, ETAG } from './openapi';
+import { parseIfMatch } from './if-match';
+import { ApiErrors } from './openapi';
+import { CreateRoute, DeleteRoute, GetRoute, ReplaceRoute, sendEntry } from './editable-routes';
 
 @ApiTags('rules')
 @Controller('api/v1/rules')
@@ -38,24 +26,13 @@ export class RulesController {
     return this.admin.listRules(q, q.offset ?? 0, q.limit ?? 50);
   }
 
-  @Get(':department/:grade/:window')
-  @RequireRole('viewer')
-  @ApiOkResponse({ type: RuleView, headers: ETAG })
-  @ApiErrors(400, 404)
+  @GetRoute(':department/:grade/:window', RuleView)
   get(@Param() id: RuleIdentityDto, @Res({ passthrough: true }) res: Response): Rule {
-    const rule = this.admin.getRule(id);
-    res.setHeader('ETag', etagOf(rule.revision));
-    return rule;
+    return sendEntry(res, this.admin.getRule(id));
   }
 
   /** Creates a rule; its window must exist. Defaults are filled and stored explicitly. */
-  @Post()
-  @RequireRole('editor')
-  @ApiCreatedResponse({
-    type: RuleView,
-    headers: { ...ETAG, Location: { description: 'The new rule', schema: { type: 'string' } } },
-  })
-  @ApiErrors(400, 409, 413, 503)
+  @CreateRoute(RuleView, 'rule')
   async create(
     @Body() dto: CreateRuleDto,
     @Req() req: AuthenticatedRequest,
@@ -67,17 +44,11 @@ export class RulesController {
       ruleBodyOrThrow(dto),
       actorOf(req),
     );
-    res.setHeader('ETag', etagOf(rule.revision));
-    res.setHeader('Location', `/api/v1/rules/${department}/${grade}/${window}`);
-    return rule;
+    return sendEntry(res, rule, `/api/v1/rules/${department}/${grade}/${window}`);
   }
 
   /** Replaces a rule's body; If-Match must name its current revision. */
-  @Put(':department/:grade/:window')
-  @RequireRole('editor')
-  @ApiIfMatch()
-  @ApiOkResponse({ type: RuleView, headers: ETAG })
-  @ApiErrors(400, 404, 409, 413, 428, 503)
+  @ReplaceRoute(':department/:grade/:window', RuleView)
   async replace(
     @Param() id: RuleIdentityDto,
     @Body() dto: RuleBodyDto,
@@ -91,17 +62,11 @@ export class RulesController {
       parseIfMatch(ifMatch),
       actorOf(req),
     );
-    res.setHeader('ETag', etagOf(rule.revision));
-    return rule;
+    return sendEntry(res, rule);
   }
 
   /** Deletes a rule (and its breaker override). If-Match is optional here. */
-  @Delete(':department/:grade/:window')
-  @RequireRole('editor')
-  @HttpCode(204)
-  @ApiIfMatch(false, 'The ETag (revision) read last; without it the delete is unconditional')
-  @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiErrors(400, 404, 409, 503)
+  @DeleteRoute(':department/:grade/:window')
   async remove(
     @Param() id: RuleIdentityDto,
     @Headers('if-match') ifMatch: string | undefined,

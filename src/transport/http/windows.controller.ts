@@ -1,18 +1,16 @@
 import {
   Body,
   Controller,
-  Delete,
   Get,
   Headers,
   HttpCode,
   Param,
   Post,
-  Put,
   Query,
   Req,
   Res,
 } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { TimeWindow } from '../../domain/time-window';
 import { RuleAdminService } from '../../services/rule-admin.service';
@@ -22,8 +20,9 @@ import { AuthenticatedRequest, RequireRole, actorOf } from './auth.guard';
 import { PreviewQueryDto, WindowNameParamDto } from './dto/queries.dto';
 import { WindowListView, WindowPreviewView, WindowView } from './dto/responses.dto';
 import { ScheduleService, WindowPreview } from '../../services/schedule.service';
-import { etagOf, parseIfMatch } from './if-match';
-import { ApiErrors, ApiIfMatch, ETAG } from './openapi';
+import { parseIfMatch } from './if-match';
+import { ApiErrors } from './openapi';
+import { CreateRoute, DeleteRoute, GetRoute, ReplaceRoute, sendEntry } from './editable-routes';
 
 @ApiTags('windows')
 @Controller('api/v1/windows')
@@ -42,17 +41,12 @@ export class WindowsController {
     return { items: this.admin.listWindows() };
   }
 
-  @Get(':name')
-  @RequireRole('viewer')
-  @ApiOkResponse({ type: WindowView, headers: ETAG })
-  @ApiErrors(400, 404)
+  @GetRoute(':name', WindowView)
   get(
     @Param() { name }: WindowNameParamDto,
     @Res({ passthrough: true }) res: Response,
   ): TimeWindow {
-    const window = this.admin.getWindow(name);
-    res.setHeader('ETag', etagOf(window.revision));
-    return window;
+    return sendEntry(res, this.admin.getWindow(name));
   }
 
   /** A week of when a window (saved or not) is active, computed like every decision's match. */
@@ -65,30 +59,18 @@ export class WindowsController {
     return this.schedule.previewWindow(windowSpecOrThrow(dto), q.from);
   }
 
-  @Post()
-  @RequireRole('editor')
-  @ApiCreatedResponse({
-    type: WindowView,
-    headers: { ...ETAG, Location: { description: 'The new window', schema: { type: 'string' } } },
-  })
-  @ApiErrors(400, 409, 413, 503)
+  @CreateRoute(WindowView, 'window')
   async create(
     @Body() dto: CreateWindowDto,
     @Req() req: AuthenticatedRequest,
     @Res({ passthrough: true }) res: Response,
   ): Promise<TimeWindow> {
     const window = await this.admin.createWindow(dto.name, windowSpecOrThrow(dto), actorOf(req));
-    res.setHeader('ETag', etagOf(window.revision));
-    res.setHeader('Location', `/api/v1/windows/${window.name}`);
-    return window;
+    return sendEntry(res, window, `/api/v1/windows/${window.name}`);
   }
 
   /** Replaces a window's schedule; every rule using it follows at once. */
-  @Put(':name')
-  @RequireRole('editor')
-  @ApiIfMatch()
-  @ApiOkResponse({ type: WindowView, headers: ETAG })
-  @ApiErrors(400, 404, 409, 413, 428, 503)
+  @ReplaceRoute(':name', WindowView)
   async replace(
     @Param() { name }: WindowNameParamDto,
     @Body() dto: WindowSpecDto,
@@ -102,17 +84,11 @@ export class WindowsController {
       parseIfMatch(ifMatch),
       actorOf(req),
     );
-    res.setHeader('ETag', etagOf(window.revision));
-    return window;
+    return sendEntry(res, window);
   }
 
   /** Deletes a window no rule uses (409 WINDOW_IN_USE otherwise; "any" is built in). */
-  @Delete(':name')
-  @RequireRole('editor')
-  @HttpCode(204)
-  @ApiIfMatch(false, 'The ETag (revision) read last; without it the delete is unconditional')
-  @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiErrors(400, 404, 409, 503)
+  @DeleteRoute(':name')
   async remove(
     @Param() { name }: WindowNameParamDto,
     @Headers('if-match') ifMatch: string | undefined,
