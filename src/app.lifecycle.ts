@@ -5,6 +5,7 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AppConfig } from './config/app-config';
 import { KEYS } from './domain/keys';
 import { RootLogger } from './observability/root-logger';
@@ -31,7 +32,9 @@ export class LifecycleService
 {
   private pruneTimer?: NodeJS.Timeout;
   private registration?: { close(): Promise<void> };
-  private stopped = false;
+  /** The registration loop, awaited at shutdown so a lease granted meanwhile is revoked too. */
+  private registering?: Promise<void>;
+  private readonly stopping = new AbortController();
   private readonly logger;
 
   constructor(
@@ -57,7 +60,7 @@ export class LifecycleService
     await this.readiness.start();
     this.traffic.start();
     await this.grpc.start();
-    void this.register();
+    this.registering = this.register();
     this.pruneTimer = setInterval(() => {
       this.audit
         .prune()
@@ -74,9 +77,10 @@ export class LifecycleService
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
+    this.stopping.abort();
     clearInterval(this.pruneTimer);
     this.readiness.stop();
+    await this.registering;
     await this.registration?.close();
     await this.live.stop();
     await this.store.close();
@@ -93,7 +97,7 @@ export class LifecycleService
       startedAt: new Date().toISOString(),
       version: this.config.version,
     });
-    while (!this.stopped) {
+    while (!this.stopping.signal.aborted) {
       try {
         this.registration = await this.store.registerEphemeral(
           KEYS.instance(this.config.instanceId),
@@ -102,8 +106,11 @@ export class LifecycleService
         );
         return;
       } catch (error) {
+        if (this.stopping.signal.aborted) return;
         this.logger.warn({ err: String(error) }, 'instance registration failed; retrying');
-        await new Promise((r) => setTimeout(r, REGISTER_RETRY_MS).unref());
+        await sleep(REGISTER_RETRY_MS, undefined, { signal: this.stopping.signal }).catch(
+          () => undefined,
+        );
       }
     }
   }
