@@ -373,5 +373,48 @@ describe('Redis counter scripts against a real Redis', () => {
         expect(gated.breaker).toMatchObject({ blocked: true, state: 'OPEN' });
       },
     );
+
+    /** Script calls Redis has run since the last CONFIG RESETSTAT (EVALSHA, or EVAL on NOSCRIPT). */
+    const scriptCalls = async (): Promise<number> => {
+      const stats = await raw.info('commandstats');
+      return [...stats.matchAll(/cmdstat_eval(?:sha)?:calls=(\d+)/g)].reduce(
+        (sum, m) => sum + Number(m[1]),
+        0,
+      );
+    };
+
+    it.each(algorithms)(
+      '%s: the decisions of one rule asked in one turn share one script call, counted in the order asked',
+      async (algorithm) => {
+        const plan = (rule: string) =>
+          sw(`${rule}-${algorithm}/1/any`, 4, 60_000, { algorithm, refillPerMs: 0.0001 });
+        await raw.config('RESETSTAT');
+        const [first, second] = await Promise.all([
+          Promise.all(Array.from({ length: 6 }, () => store.consume(plan('turn-a')))),
+          Promise.all(Array.from({ length: 2 }, () => store.consume(plan('turn-b')))),
+        ]);
+        expect(first.map((r) => [r.admitted, r.remaining])).toEqual([
+          [true, 3],
+          [true, 2],
+          [true, 1],
+          [true, 0],
+          [false, 0],
+          [false, 0],
+        ]);
+        expect(second.map((r) => r.admitted)).toEqual([true, true]);
+        // One call per rule: the 8 decisions took 2 script calls, not 8.
+        expect(await scriptCalls()).toBe(2);
+        expect(new Set(first.map((r) => r.atUs)).size).toBe(1);
+      },
+    );
+
+    it('splits a turn longer than one call can take into several calls, counting every decision', async () => {
+      const plan = sw('long-turn/1/any', 50, 60_000, { algorithm: 'fixed_window' });
+      await raw.config('RESETSTAT');
+      const answers = await Promise.all(Array.from({ length: 70 }, () => store.consume(plan)));
+      expect(answers.filter((r) => r.admitted)).toHaveLength(50);
+      expect(answers.slice(0, 50).every((r) => r.admitted)).toBe(true);
+      expect(await scriptCalls()).toBe(3);
+    });
   });
 });

@@ -26,7 +26,7 @@ interface CountingScript {
   lua: string;
   /** Its own keys, in KEYS order; the breaker key always comes last. */
   counterKeys(keys: DecisionKeys): string[];
-  /** ARGV[2] (counting-prelude.lua): the window in ms, or the token bucket's refill per ms. */
+  /** SPAN (counting-prelude.lua): the window in ms, or the token bucket's refill per ms. */
   span(plan: CountPlan): number;
 }
 
@@ -73,9 +73,6 @@ export const COUNTING_SCRIPTS: Record<LimitAlgorithm, CountingScript> = {
 
 const BREAKER_REPORT_LUA = lua('breaker-report.lua');
 
-/** The breaker report's keys, in KEYS order (breaker-report.lua). */
-const breakerReportKeys = (k: BreakerKeys): string[] => [k.breaker, k.stats];
-
 export interface BreakerKeys {
   breaker: string;
   stats: string;
@@ -89,7 +86,7 @@ export function breakerReportCall(
 ): ScriptCall {
   return {
     command: 'rcBreakerReport',
-    keys: breakerReportKeys(keys),
+    keys: [keys.breaker, keys.stats],
     args: [
       settings.statWindowMs,
       settings.minRequests,
@@ -106,14 +103,30 @@ export function breakerReportCall(
 
 const GATE_MODE = { disabled: 0, auto: 1, 'forced-closed': 2 } as const;
 
-/** KEYS and ARGV of one decision's script, built in one place (counting-prelude.lua). */
-export function countingCall(plan: CountPlan, keys: DecisionKeys): ScriptCall {
-  const script = COUNTING_SCRIPTS[plan.algorithm];
-  const { mode, openMs, halfOpenMaxCalls } = plan.breaker;
-  return {
-    command: script.command,
-    keys: [...script.counterKeys(keys), keys.breaker],
-    args: [
+/** One decision as its script counts it: what to count, and the Redis keys it counts in. */
+export interface CountingEntry {
+  plan: CountPlan;
+  keys: DecisionKeys;
+}
+
+/** The numbers each decision's answer takes in a counting script's reply (counting-prelude.lua). */
+export const REPLY_FIELDS_PER_DECISION = 9;
+
+/**
+ * KEYS and ARGV of one counting script call, built in one place (counting-prelude.lua): one or
+ * more decisions of one algorithm whose keys share one hash slot (the rule's tag), counted in
+ * order. ARGV[1] is how many; then each decision's keys and its seven arguments.
+ */
+export function countingCall(entries: CountingEntry[]): ScriptCall {
+  const script = COUNTING_SCRIPTS[entries[0].plan.algorithm];
+  const keys: string[] = [];
+  const args: number[] = [entries.length];
+  for (const { plan, keys: k } of entries) {
+    if (plan.algorithm !== entries[0].plan.algorithm)
+      throw new Error('one counting call counts one algorithm');
+    keys.push(...script.counterKeys(k), k.breaker);
+    const { mode, openMs, halfOpenMaxCalls } = plan.breaker;
+    args.push(
       plan.limit,
       script.span(plan),
       plan.hits,
@@ -121,31 +134,22 @@ export function countingCall(plan: CountPlan, keys: DecisionKeys): ScriptCall {
       GATE_MODE[mode],
       openMs,
       halfOpenMaxCalls,
-    ],
-  };
+    );
+  }
+  return { command: script.command, keys, args };
 }
 
-const NO_KEYS: DecisionKeys & BreakerKeys = {
-  log: '',
-  meta: '',
-  counter: '',
-  windowed: '',
-  bucket: '',
-  breaker: '',
-  stats: '',
-};
-
 /**
- * The scripts as ioredis's `scripts` option takes them (defined when the client is created);
- * each one's key count is read off the same function that lays its keys out for a call.
+ * The scripts as ioredis's `scripts` option takes them (defined when the client is created). No
+ * key counts are declared: each call passes its own (ScriptCall.keys), so a counting call can
+ * carry any number of decisions.
  */
-export function scriptDefinitions(): Record<ScriptCommand, { numberOfKeys: number; lua: string }> {
-  const definitions = {
-    rcBreakerReport: { numberOfKeys: breakerReportKeys(NO_KEYS).length, lua: BREAKER_REPORT_LUA },
-  } as Record<ScriptCommand, { numberOfKeys: number; lua: string }>;
-  for (const script of Object.values(COUNTING_SCRIPTS)) {
-    const numberOfKeys = script.counterKeys(NO_KEYS).length + 1;
-    definitions[script.command] = { numberOfKeys, lua: script.lua };
-  }
+export function scriptDefinitions(): Record<ScriptCommand, { lua: string }> {
+  const definitions = { rcBreakerReport: { lua: BREAKER_REPORT_LUA } } as Record<
+    ScriptCommand,
+    { lua: string }
+  >;
+  for (const script of Object.values(COUNTING_SCRIPTS))
+    definitions[script.command] = { lua: script.lua };
   return definitions;
 }

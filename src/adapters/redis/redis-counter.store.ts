@@ -2,12 +2,12 @@ import Redis, { Cluster, ClusterOptions, RedisOptions } from 'ioredis';
 import { BreakerPhase, BreakerTransitionEvent, OutcomeCounts } from '../../domain/breaker';
 import { redisClient } from './redis-client';
 import { RedisPeerChannel } from './redis-peer-channel';
+import { CountingBatcher } from './counting-batcher';
 import {
   DecisionKeys,
   ScriptCall,
   ScriptCommand,
   breakerReportCall,
-  countingCall,
   scriptDefinitions,
 } from './counting-scripts';
 import { BreakerStateName, CountPlan, CountResult } from '../../domain/decision';
@@ -16,8 +16,11 @@ import { BreakerSettings } from '../../domain/rule';
 import { BreakerReport, BreakerStore } from '../../ports/breaker-store.port';
 import { CounterStore } from '../../ports/counter-store.port';
 
-/** A command ioredis defines for a script (`scripts` option): keys, then arguments. */
-type ScriptMethod = (...keysThenArgs: (string | number)[]) => Promise<number[]>;
+/** A command ioredis defines for a script (`scripts` option): key count, keys, arguments. */
+type ScriptMethod = (...countKeysArgs: (string | number)[]) => Promise<number[]>;
+
+/** Decisions of one rule counted in one script call at most (a longer batch takes more calls). */
+const MAX_DECISIONS_PER_CALL = 32;
 
 export interface RedisCounterOptions {
   /** redis://host:port[/db]; ignored when clusterNodes is set. */
@@ -37,28 +40,42 @@ const PHASE: BreakerPhase[] = ['CLOSED', 'OPEN', 'HALF_OPEN'];
  * Counters and breakers in Redis or Redis Cluster. One Lua script per algorithm (each starting
  * with the breaker gate) plus the outcome report, defined when the client is created (EVALSHA,
  * falling back to EVAL on NOSCRIPT). The rule's key is the hash tag of every key — counters, per
- * client too, and its breaker — so one script touches one slot. Auto-pipelining batches the calls
- * issued in one tick (a DecideBatch is one round trip per node). No offline queue, no retries:
+ * client too, and its breaker — so one script touches one slot, and the decisions of one rule
+ * asked in the same event-loop turn share one script call (CountingBatcher). Auto-pipelining
+ * sends the calls of one turn together (one round trip per node). No offline queue, no retries:
  * while Redis is away a call fails at once or after `timeoutMs`, never hangs.
  */
 export class RedisCounterStore extends CounterStore implements BreakerStore {
   private readonly client: Redis | Cluster;
   private readonly peers: RedisPeerChannel;
+  private readonly batcher: CountingBatcher;
 
   constructor(private readonly options: RedisCounterOptions) {
     super();
     const scripts = scriptDefinitions();
+    // The scripts stay out of auto-pipelining: their calls pass the key count first, which its
+    // Cluster routing would take for a key, and the batcher already sends them once per turn
+    // (auto-pipelining would hold each one for another turn of the loop).
+    const pipelining = {
+      enableAutoPipelining: true,
+      autoPipeliningIgnoredCommands: Object.keys(scripts),
+    };
     const common = {
       commandTimeout: options.timeoutMs,
       connectTimeout: Math.max(options.timeoutMs, 1000),
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
-      enableAutoPipelining: true,
+      ...pipelining,
       protocol: 2 as const,
       retryStrategy: (attempt: number) => Math.min(50 * attempt, 1000),
       scripts,
     };
-    this.client = this.connect(common, { scripts, enableAutoPipelining: true });
+    this.client = this.connect(common, { scripts, ...pipelining });
+    this.batcher = new CountingBatcher(
+      (plan) => this.keys(plan.rule, plan.client),
+      (call) => this.run(call),
+      MAX_DECISIONS_PER_CALL,
+    );
     // Connection errors are reported per call; this only keeps them from being unhandled.
     this.client.on('error', (error) => this.options.onError?.('connection', error));
     const subscriberOptions = {
@@ -107,12 +124,12 @@ export class RedisCounterStore extends CounterStore implements BreakerStore {
   /** Every script is called here, with the call its wrapper in counting-scripts.ts built. */
   private run(call: ScriptCall): Promise<number[]> {
     const method = (this.client as unknown as Record<ScriptCommand, ScriptMethod>)[call.command];
-    return this.bounded(method.call(this.client, ...call.keys, ...call.args));
+    return this.bounded(method.call(this.client, call.keys.length, ...call.keys, ...call.args));
   }
 
   async consume(plan: CountPlan): Promise<CountResult> {
     try {
-      return toResult(await this.run(countingCall(plan, this.keys(plan.rule, plan.client))));
+      return toResult(await this.batcher.count(plan));
     } catch (error) {
       throw this.unavailable('consume', error);
     }

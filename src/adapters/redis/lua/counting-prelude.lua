@@ -1,39 +1,55 @@
 -- Shared start of every counting script (counting-scripts.ts builds the call): the argument
--- layout, the Redis clock, and the breaker gate, so the open check rides in the same call.
+-- layout, the Redis clock, the breaker gate, and the loop over the call's decisions, so one call
+-- can count several decisions of one rule (one hash slot) and the open check rides along.
 --
--- KEYS[1..n-1]  the algorithm's counter keys (see each script)
--- KEYS[n]       HASH  the rule's breaker (breaker-gate.lua)
--- ARGV[1]  LIMIT     hits admitted per window; for the token bucket its capacity (burst)
--- ARGV[2]  SPAN      window length in ms; for the token bucket its refill in tokens per ms
--- ARGV[3]  HITS      hits this call asks for (0 = check only: answer, change nothing)
--- ARGV[4]  OVERDRAFT extra hits allowed past LIMIT (core resources under "degrade"); 0 = none
--- ARGV[5..7] breaker mode, open ms, half-open max calls (breaker-gate.lua)
--- Every counting script returns through finish():
+-- ARGV[1]  N  decisions in this call (1 or more); they are counted in order, each one seeing
+--             what the ones before it wrote
+-- Decision d (0-based) has KEYS[d×S + 1 .. d×S + S], S = #KEYS / N:
+--   the algorithm's counter keys (see each script), then the rule's breaker HASH (breaker-gate.lua)
+-- and ARGV[d×7 + 2 .. d×7 + 8]:
+--   LIMIT     hits admitted per window; for the token bucket its capacity (burst)
+--   SPAN      window length in ms; for the token bucket its refill in tokens per ms
+--   HITS      hits this decision asks for (0 = check only: answer, change nothing)
+--   OVERDRAFT extra hits allowed past LIMIT (core resources under "degrade"); 0 = none
+--   breaker mode, open ms, half-open max calls (breaker-gate.lua)
+-- Returns 9 numbers per decision, in order:
 --   {admitted 0|1, over_limit 0|1, remaining, retry_after_ms, reset_after_ms,
 --    breaker_blocked 0|1, breaker_state, breaker_opened_to_half 0|1, redis_time_us}
-local limit = tonumber(ARGV[1])
-local span = tonumber(ARGV[2])
-local hits = tonumber(ARGV[3])
-local overdraft = tonumber(ARGV[4])
-local BREAKER = KEYS[#KEYS]
-
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + tonumber(clock[2]) / 1000
-
-local blocked, bstate, bretry, bmoved, probe = breaker_gate(BREAKER, now, tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), hits == 0 and 1 or 0)
 -- The decision's Redis time in µs rides along (accuracy measurements, logs); it costs no command.
 local now_us = math.floor(now * 1000)
-if blocked == 1 then return {0, 0, 0, bretry, 0, 1, bstate, bmoved, now_us} end
 
--- Whether the call passes on the budget left (`used` counted so far), or on the overdraft.
-local function admit(used)
-  if used + hits <= limit then return 1, 0 end
-  if overdraft > 0 and used + hits <= limit + overdraft then return 1, 1 end
-  return 0, 0
-end
-
-local function finish(admitted, over, remaining, retry, reset)
-  if admitted == 0 and probe == 1 then breaker_return_probe(BREAKER) end
-  if remaining < 0 then remaining = 0 end
-  return {admitted, over, math.floor(remaining), retry, reset, 0, bstate, bmoved, now_us}
+-- Runs count(base, limit, span, hits, admit) for each decision, where KEYS[base+1 ..] are its
+-- counter keys and admit(used) says whether it passes on the budget left (`used` counted so
+-- far) or on the overdraft. count returns admitted, over_limit, remaining, retry_after_ms and
+-- reset_after_ms.
+local function count_each(count)
+  local n = tonumber(ARGV[1])
+  local stride = #KEYS / n
+  local replies = {}
+  for d = 0, n - 1 do
+    local a = d * 7 + 1
+    local limit, span = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+    local hits, overdraft = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
+    local breaker = KEYS[(d + 1) * stride]
+    local blocked, bstate, bretry, bmoved, probe = breaker_gate(breaker, now,
+      tonumber(ARGV[a + 5]), tonumber(ARGV[a + 6]), tonumber(ARGV[a + 7]), hits == 0 and 1 or 0)
+    local reply
+    if blocked == 1 then
+      reply = {0, 0, 0, bretry, 0, 1, bstate, bmoved, now_us}
+    else
+      local function admit(used)
+        if used + hits <= limit then return 1, 0 end
+        if overdraft > 0 and used + hits <= limit + overdraft then return 1, 1 end
+        return 0, 0
+      end
+      local admitted, over, remaining, retry, reset = count(d * stride, limit, span, hits, admit)
+      if admitted == 0 and probe == 1 then breaker_return_probe(breaker) end
+      if remaining < 0 then remaining = 0 end
+      reply = {admitted, over, math.floor(remaining), retry, reset, 0, bstate, bmoved, now_us}
+    end
+    for i = 1, 9 do replies[d * 9 + i] = reply[i] end
+  end
+  return replies
 end

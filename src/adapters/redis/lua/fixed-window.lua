@@ -3,28 +3,33 @@
 -- ms by spending one budget at the end of a window and the next at the start of the following
 -- one. Rejected calls change nothing.
 --
--- KEYS[1]  STRING  "k:n": the window number (floor(time / WINDOW)) and the hits admitted in it
+-- KEYS[base+1]  STRING  "k:n": the window number (floor(time / WINDOW)) and the hits admitted in it
 --                  (one string: a GET and, when admitted, a SET with its TTL)
--- KEYS[2]  HASH  the rule's breaker; ARGV as in counting-prelude.lua, SPAN = the window in ms
-local window = span
-local k = math.floor(now / window)
-local left = (k + 1) * window - now
-local sk, sn = string.match(redis.call('GET', KEYS[1]) or '', '^(%d+):(%d+)$')
-local n = 0
-if tonumber(sk) == k then n = tonumber(sn) end
+-- KEYS[base+2]  HASH  the rule's breaker
+--                  ARGV per decision as in counting-prelude.lua, SPAN = the window in ms
+local function count(base, limit, span, hits, admit)
+  local window = span
+  local k = math.floor(now / window)
+  local left = (k + 1) * window - now
+  local sk, sn = string.match(redis.call('GET', KEYS[base + 1]) or '', '^(%d+):(%d+)$')
+  local n = 0
+  if tonumber(sk) == k then n = tonumber(sn) end
 
-local admitted, over = admit(n)
-if admitted == 1 and hits > 0 then
-  n = n + hits
-  redis.call('SET', KEYS[1], k .. ':' .. n, 'PX', math.ceil(left) + 1000)
+  local admitted, over = admit(n)
+  if admitted == 1 and hits > 0 then
+    n = n + hits
+    redis.call('SET', KEYS[base + 1], k .. ':' .. n, 'PX', math.ceil(left) + 1000)
+  end
+
+  local retry = 0
+  if admitted == 0 and hits > limit then
+    retry = window
+  elseif admitted == 0 then
+    retry = math.max(1, math.ceil(left))
+  end
+  local reset = 0
+  if n > 0 then reset = math.ceil(left) end
+  return admitted, over, limit - n, retry, reset
 end
 
-local retry = 0
-if admitted == 0 and hits > limit then
-  retry = window
-elseif admitted == 0 then
-  retry = math.max(1, math.ceil(left))
-end
-local reset = 0
-if n > 0 then reset = math.ceil(left) end
-return finish(admitted, over, limit - n, retry, reset)
+return count_each(count)

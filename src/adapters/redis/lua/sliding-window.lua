@@ -3,88 +3,93 @@
 -- scored by its Redis-clock time (ms with µs precision); the meta hash keeps the running total of
 -- hits in the window so a call never sums the log. Rejected calls change nothing.
 --
--- KEYS[1]  ZSET  admissions: member "<seq>:<hits>", score = admission time in ms
--- KEYS[2]  HASH  meta: n = hits inside the window, seq = last member sequence number,
+-- KEYS[base+1]  ZSET  admissions: member "<seq>:<hits>", score = admission time in ms
+-- KEYS[base+2]  HASH  meta: n = hits inside the window, seq = last member sequence number,
 --                last = time of the newest admission (ms)
--- KEYS[3]  HASH  the rule's breaker; ARGV as in counting-prelude.lua, SPAN = the window in ms
-local window = span
-local cutoff = now - window
+-- KEYS[base+3]  HASH  the rule's breaker
+--                  ARGV per decision as in counting-prelude.lua, SPAN = the window in ms
+local function count(base, limit, span, hits, admit)
+  local window = span
+  local cutoff = now - window
 
-local function hits_of(member)
-  return tonumber(string.match(member, ':(%d+)$'))
-end
-
--- Forget admissions at or before now - WINDOW: they are outside every interval that holds now.
-local meta = redis.call('HMGET', KEYS[2], 'n', 'seq', 'last')
-local n = tonumber(meta[1] or '0')
-local seq = tonumber(meta[2] or '0')
-local last = tonumber(meta[3])
-local trimmed = false
-if n > 0 and last ~= nil and last <= cutoff then
-  -- After a quiet spell every admission has expired: drop them all without reading them.
-  redis.call('DEL', KEYS[1])
-  n, trimmed = 0, true
-end
-if n > 0 then
-  local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', cutoff)
-  if #expired > 0 then
-    for i = 1, #expired do n = n - hits_of(expired[i]) end
-    if n < 0 then n = 0 end
-    redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', cutoff)
-    trimmed = true
+  local function hits_of(member)
+    return tonumber(string.match(member, ':(%d+)$'))
   end
-end
 
-local admitted, over = admit(n)
-
-if admitted == 1 and hits > 0 then
-  seq = seq + 1
-  redis.call('ZADD', KEYS[1], now, seq .. ':' .. hits)
-  n = n + hits
-  redis.call('HSET', KEYS[2], 'n', n, 'seq', seq, 'last', now)
-  local ttl = math.ceil(window) + 1000
-  redis.call('PEXPIRE', KEYS[1], ttl)
-  redis.call('PEXPIRE', KEYS[2], ttl)
-elseif trimmed then
-  redis.call('HSET', KEYS[2], 'n', n)
-end
-
--- When could the same call pass? When the oldest admissions holding the excess have expired.
--- Bounded work whatever the budget: every admission holds at least one hit, so once the first
--- `need` admissions have left the window at least `need` hits have — the admission at rank
--- need-1 bounds the wait (exact when each admission took one hit). A short excess is walked for
--- the exact answer.
-local retry = 0
-if admitted == 0 then
-  local need = n + hits - limit
-  if hits > limit then
-    retry = window
-  elseif need <= 64 then
-    local entries = redis.call('ZRANGE', KEYS[1], 0, need - 1, 'WITHSCORES')
-    local acc = 0
-    for i = 1, #entries, 2 do
-      acc = acc + hits_of(entries[i])
-      if acc >= need then
-        retry = math.max(1, math.ceil(tonumber(entries[i + 1]) + window - now))
-        break
-      end
+  -- Forget admissions at or before now - WINDOW: they are outside every interval that holds now.
+  local meta = redis.call('HMGET', KEYS[base + 2], 'n', 'seq', 'last')
+  local n = tonumber(meta[1] or '0')
+  local seq = tonumber(meta[2] or '0')
+  local last = tonumber(meta[3])
+  local trimmed = false
+  if n > 0 and last ~= nil and last <= cutoff then
+    -- After a quiet spell every admission has expired: drop them all without reading them.
+    redis.call('DEL', KEYS[base + 1])
+    n, trimmed = 0, true
+  end
+  if n > 0 then
+    local expired = redis.call('ZRANGEBYSCORE', KEYS[base + 1], '-inf', cutoff)
+    if #expired > 0 then
+      for i = 1, #expired do n = n - hits_of(expired[i]) end
+      if n < 0 then n = 0 end
+      redis.call('ZREMRANGEBYSCORE', KEYS[base + 1], '-inf', cutoff)
+      trimmed = true
     end
-  else
-    local bound = redis.call('ZRANGE', KEYS[1], need - 1, need - 1, 'WITHSCORES')
-    if #bound == 2 then retry = math.max(1, math.ceil(tonumber(bound[2]) + window - now)) end
   end
-  if retry == 0 then retry = math.ceil(window) end
+
+  local admitted, over = admit(n)
+
+  if admitted == 1 and hits > 0 then
+    seq = seq + 1
+    redis.call('ZADD', KEYS[base + 1], now, seq .. ':' .. hits)
+    n = n + hits
+    redis.call('HSET', KEYS[base + 2], 'n', n, 'seq', seq, 'last', now)
+    local ttl = math.ceil(window) + 1000
+    redis.call('PEXPIRE', KEYS[base + 1], ttl)
+    redis.call('PEXPIRE', KEYS[base + 2], ttl)
+  elseif trimmed then
+    redis.call('HSET', KEYS[base + 2], 'n', n)
+  end
+
+  -- When could the same call pass? When the oldest admissions holding the excess have expired.
+  -- Bounded work whatever the budget: every admission holds at least one hit, so once the first
+  -- `need` admissions have left the window at least `need` hits have — the admission at rank
+  -- need-1 bounds the wait (exact when each admission took one hit). A short excess is walked for
+  -- the exact answer.
+  local retry = 0
+  if admitted == 0 then
+    local need = n + hits - limit
+    if hits > limit then
+      retry = window
+    elseif need <= 64 then
+      local entries = redis.call('ZRANGE', KEYS[base + 1], 0, need - 1, 'WITHSCORES')
+      local acc = 0
+      for i = 1, #entries, 2 do
+        acc = acc + hits_of(entries[i])
+        if acc >= need then
+          retry = math.max(1, math.ceil(tonumber(entries[i + 1]) + window - now))
+          break
+        end
+      end
+    else
+      local bound = redis.call('ZRANGE', KEYS[base + 1], need - 1, need - 1, 'WITHSCORES')
+      if #bound == 2 then retry = math.max(1, math.ceil(tonumber(bound[2]) + window - now)) end
+    end
+    if retry == 0 then retry = math.ceil(window) end
+  end
+
+  -- The whole budget is back when the newest admission leaves the window: this one, if admitted.
+  local reset = 0
+  if admitted == 1 and hits > 0 then
+    reset = math.ceil(window)
+  elseif n > 0 and last ~= nil then
+    reset = math.max(0, math.ceil(last + window - now))
+  elseif n > 0 then
+    local newest = redis.call('ZRANGE', KEYS[base + 1], -1, -1, 'WITHSCORES')
+    if #newest == 2 then reset = math.max(0, math.ceil(tonumber(newest[2]) + window - now)) end
+  end
+
+  return admitted, over, limit - n, retry, reset
 end
 
--- The whole budget is back when the newest admission leaves the window: this one, if admitted.
-local reset = 0
-if admitted == 1 and hits > 0 then
-  reset = math.ceil(window)
-elseif n > 0 and last ~= nil then
-  reset = math.max(0, math.ceil(last + window - now))
-elseif n > 0 then
-  local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-  if #newest == 2 then reset = math.max(0, math.ceil(tonumber(newest[2]) + window - now)) end
-end
-
-return finish(admitted, over, limit - n, retry, reset)
+return count_each(count)

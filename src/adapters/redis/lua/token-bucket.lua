@@ -6,26 +6,31 @@
 -- back, so a Redis clock stepping back refills nothing twice. Core resources under "degrade" may
 -- go OVERDRAFT tokens into debt.
 --
--- KEYS[1]  STRING  TAT in ms (absent = full bucket); expires when the bucket is full again
--- KEYS[2]  HASH    the rule's breaker; ARGV as in counting-prelude.lua, LIMIT = the capacity,
+-- KEYS[base+1]  STRING  TAT in ms (absent = full bucket); expires when the bucket is full again
+-- KEYS[base+2]  HASH    the rule's breaker
+--                  ARGV per decision as in counting-prelude.lua, LIMIT = the capacity,
 --                  SPAN = the refill in tokens per ms
-local capacity, rate = limit, span
-local token = 1 / rate
-local depth = capacity * token
+local function count(base, limit, span, hits, admit)
+  local capacity, rate = limit, span
+  local token = 1 / rate
+  local depth = capacity * token
 
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tat < now then tat = now end
--- Tokens in the bucket now (negative in debt), and whether this call fits.
-local available = (depth - (tat - now)) / token
-local admitted, over = admit(capacity - available)
-if admitted == 1 and hits > 0 then
-  tat = tat + hits * token
-  available = available - hits
-  redis.call('SET', KEYS[1], tat, 'PX', math.ceil(tat - now) + 1000)
+  local tat = tonumber(redis.call('GET', KEYS[base + 1]) or '0')
+  if tat < now then tat = now end
+  -- Tokens in the bucket now (negative in debt), and whether this call fits.
+  local available = (depth - (tat - now)) / token
+  local admitted, over = admit(capacity - available)
+  if admitted == 1 and hits > 0 then
+    tat = tat + hits * token
+    available = available - hits
+    redis.call('SET', KEYS[base + 1], tat, 'PX', math.ceil(tat - now) + 1000)
+  end
+
+  local retry = 0
+  if admitted == 0 then
+    if hits > capacity then retry = math.ceil(depth) else retry = math.max(1, math.ceil((hits - available) * token)) end
+  end
+  return admitted, over, available, retry, math.ceil(tat - now)
 end
 
-local retry = 0
-if admitted == 0 then
-  if hits > capacity then retry = math.ceil(depth) else retry = math.max(1, math.ceil((hits - available) * token)) end
-end
-return finish(admitted, over, available, retry, math.ceil(tat - now))
+return count_each(count)
