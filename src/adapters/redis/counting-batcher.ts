@@ -64,6 +64,13 @@ export class CountingBatcher {
     }
     sent.then(
       (reply) => {
+        if (reply.length !== batch.length * REPLY_FIELDS_PER_DECISION) {
+          const error = new Error(
+            `counting script answered ${reply.length} numbers for ${batch.length} decisions`,
+          );
+          for (const w of batch) w.reject(error);
+          return;
+        }
         batch.forEach((w, i) =>
           w.resolve(
             reply.slice(i * REPLY_FIELDS_PER_DECISION, (i + 1) * REPLY_FIELDS_PER_DECISION),
