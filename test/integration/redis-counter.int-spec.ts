@@ -405,6 +405,20 @@ describe('Redis counter scripts against a real Redis', () => {
         // One call per rule: the 8 decisions took 2 script calls, not 8.
         expect(await scriptCalls()).toBe(2);
         expect(new Set(first.map((r) => r.atUs)).size).toBe(1);
+        // What the call wrote once at its end: every counter key with its TTL, and the sliding
+        // log's running total and members as four separate calls would have left them.
+        const keys = await raw.keys(`rc:{turn-a-${algorithm}/1/any}*`);
+        expect(keys.length).toBeGreaterThan(0);
+        for (const key of keys) expect([key, (await raw.pttl(key)) > 0]).toEqual([key, true]);
+        if (algorithm === 'sliding_window') {
+          expect(await raw.hmget(`rc:{turn-a-${algorithm}/1/any}:swm`, 'n', 'seq')).toEqual([
+            '4',
+            '4',
+          ]);
+          expect(await raw.zcard(`rc:{turn-a-${algorithm}/1/any}:sw`)).toBe(4);
+        }
+        // The next call reads what this one wrote.
+        expect(await store.consume(plan('turn-a'))).toMatchObject({ admitted: false });
       },
     );
 

@@ -20,11 +20,35 @@ local now = tonumber(clock[1]) * 1000 + tonumber(clock[2]) / 1000
 -- The decision's Redis time in µs rides along (accuracy measurements, logs); it costs no command.
 local now_us = math.floor(now * 1000)
 
+-- What the decisions of one call write to their keys is kept here and written once at the end:
+-- they all share `now`, so a counter string is read once and set once (its last value, with its
+-- last TTL), and a key's expiry is renewed once, however many of the call's decisions touch it.
+local strings, dirty_strings, expiries = {}, {}, {}
+
+local function read_string(key)
+  local value = strings[key]
+  if value == nil then
+    value = redis.call('GET', key)
+    strings[key] = value
+  end
+  if value == false then return nil end
+  return value
+end
+
+local function write_string(key, value, ttl_ms)
+  strings[key] = value
+  dirty_strings[key] = ttl_ms
+end
+
+local function expire_at_end(key, ttl_ms)
+  expiries[key] = ttl_ms
+end
+
 -- Runs count(base, limit, span, hits, admit) for each decision, where KEYS[base+1 ..] are its
 -- counter keys and admit(used) says whether it passes on the budget left (`used` counted so
 -- far) or on the overdraft. count returns admitted, over_limit, remaining, retry_after_ms and
--- reset_after_ms.
-local function count_each(count)
+-- reset_after_ms. `finish`, if given, runs after the last decision, before the writes above.
+local function count_each(count, finish)
   local n = tonumber(ARGV[1])
   local stride = #KEYS / n
   local replies = {}
@@ -51,5 +75,8 @@ local function count_each(count)
     end
     for i = 1, 9 do replies[d * 9 + i] = reply[i] end
   end
+  if finish then finish() end
+  for key, ttl in pairs(dirty_strings) do redis.call('SET', key, strings[key], 'PX', ttl) end
+  for key, ttl in pairs(expiries) do redis.call('PEXPIRE', key, ttl) end
   return replies
 end

@@ -4,21 +4,21 @@
 -- one. Rejected calls change nothing.
 --
 -- KEYS[base+1]  STRING  "k:n": the window number (floor(time / WINDOW)) and the hits admitted in it
---                  (one string: a GET and, when admitted, a SET with its TTL)
+--                  (one string, read and written once per call: counting-prelude.lua)
 -- KEYS[base+2]  HASH  the rule's breaker
 --                  ARGV per decision as in counting-prelude.lua, SPAN = the window in ms
 local function count(base, limit, span, hits, admit)
   local window = span
   local k = math.floor(now / window)
   local left = (k + 1) * window - now
-  local sk, sn = string.match(redis.call('GET', KEYS[base + 1]) or '', '^(%d+):(%d+)$')
+  local sk, sn = string.match(read_string(KEYS[base + 1]) or '', '^(%d+):(%d+)$')
   local n = 0
   if tonumber(sk) == k then n = tonumber(sn) end
 
   local admitted, over = admit(n)
   if admitted == 1 and hits > 0 then
     n = n + hits
-    redis.call('SET', KEYS[base + 1], k .. ':' .. n, 'PX', math.ceil(left) + 1000)
+    write_string(KEYS[base + 1], k .. ':' .. n, math.ceil(left) + 1000)
   end
 
   local retry = 0

@@ -7,14 +7,14 @@
 -- calls change nothing.
 --
 -- KEYS[base+1]  STRING  "k:cur:prev": the current bucket number (floor(time / WINDOW)), the hits in
---                  it and in bucket k − 1 (one string: a GET and, when admitted, a SET with TTL)
+--                  it and in bucket k − 1 (one string, read and written once per call: counting-prelude.lua)
 -- KEYS[base+2]  HASH  the rule's breaker
 --                  ARGV per decision as in counting-prelude.lua, SPAN = the window in ms
 local function count(base, limit, span, hits, admit)
   local window = span
   local k = math.floor(now / window)
   local elapsed = now - k * window
-  local fk, fc, fp = string.match(redis.call('GET', KEYS[base + 1]) or '', '^(%d+):([%d.]+):([%d.]+)$')
+  local fk, fc, fp = string.match(read_string(KEYS[base + 1]) or '', '^(%d+):([%d.]+):([%d.]+)$')
   local sk, cur, prev = tonumber(fk), tonumber(fc or '0'), tonumber(fp or '0')
   if sk == nil or sk < k - 1 then
     cur, prev = 0, 0
@@ -30,7 +30,7 @@ local function count(base, limit, span, hits, admit)
     cur = cur + hits
     estimate = estimate + hits
     -- The current bucket still counts through the whole next one.
-    redis.call('SET', KEYS[base + 1], k .. ':' .. cur .. ':' .. prev, 'PX', math.ceil(2 * window - elapsed) + 1000)
+    write_string(KEYS[base + 1], k .. ':' .. cur .. ':' .. prev, math.ceil(2 * window - elapsed) + 1000)
   end
 
   -- When could the same call pass? Within this bucket the estimate falls as the previous bucket's

@@ -8,47 +8,72 @@
 --                last = time of the newest admission (ms)
 -- KEYS[base+3]  HASH  the rule's breaker
 --                  ARGV per decision as in counting-prelude.lua, SPAN = the window in ms
-local function count(base, limit, span, hits, admit)
-  local window = span
-  local cutoff = now - window
+local function hits_of(member)
+  return tonumber(string.match(member, ':(%d+)$'))
+end
 
-  local function hits_of(member)
-    return tonumber(string.match(member, ':(%d+)$'))
-  end
+-- Per call (counting-prelude.lua): each meta hash is read once and written once at the end, and
+-- each log is swept of expired admissions once per cutoff (every decision of the call shares `now`).
+local metas, swept = {}, {}
 
-  -- Forget admissions at or before now - WINDOW: they are outside every interval that holds now.
-  local meta = redis.call('HMGET', KEYS[base + 2], 'n', 'seq', 'last')
-  local n = tonumber(meta[1] or '0')
-  local seq = tonumber(meta[2] or '0')
-  local last = tonumber(meta[3])
-  local trimmed = false
-  if n > 0 and last ~= nil and last <= cutoff then
-    -- After a quiet spell every admission has expired: drop them all without reading them.
-    redis.call('DEL', KEYS[base + 1])
-    n, trimmed = 0, true
+local function meta_of(key)
+  local meta = metas[key]
+  if meta == nil then
+    local stored = redis.call('HMGET', key, 'n', 'seq', 'last')
+    meta = { n = tonumber(stored[1] or '0'), seq = tonumber(stored[2] or '0'), last = tonumber(stored[3]) }
+    metas[key] = meta
   end
-  if n > 0 then
-    local expired = redis.call('ZRANGEBYSCORE', KEYS[base + 1], '-inf', cutoff)
-    if #expired > 0 then
-      for i = 1, #expired do n = n - hits_of(expired[i]) end
-      if n < 0 then n = 0 end
-      redis.call('ZREMRANGEBYSCORE', KEYS[base + 1], '-inf', cutoff)
-      trimmed = true
+  return meta
+end
+
+local function write_metas()
+  for key, meta in pairs(metas) do
+    if meta.dirty then
+      if meta.last ~= nil then
+        redis.call('HSET', key, 'n', meta.n, 'seq', meta.seq, 'last', meta.last)
+      else
+        redis.call('HSET', key, 'n', meta.n)
+      end
     end
   end
+end
+
+local function count(base, limit, span, hits, admit)
+  local log, meta_key = KEYS[base + 1], KEYS[base + 2]
+  local window = span
+  local cutoff = now - window
+  local meta = meta_of(meta_key)
+
+  -- Forget admissions at or before now - WINDOW: they are outside every interval that holds now.
+  if swept[log] == nil or swept[log] < cutoff then
+    swept[log] = cutoff
+    if meta.n > 0 and meta.last ~= nil and meta.last <= cutoff then
+      -- After a quiet spell every admission has expired: drop them all without reading them.
+      redis.call('DEL', log)
+      meta.n, meta.dirty = 0, true
+    end
+    if meta.n > 0 then
+      local expired = redis.call('ZRANGEBYSCORE', log, '-inf', cutoff)
+      if #expired > 0 then
+        for i = 1, #expired do meta.n = meta.n - hits_of(expired[i]) end
+        if meta.n < 0 then meta.n = 0 end
+        redis.call('ZREMRANGEBYSCORE', log, '-inf', cutoff)
+        meta.dirty = true
+      end
+    end
+  end
+  local n, last = meta.n, meta.last
 
   local admitted, over = admit(n)
 
   if admitted == 1 and hits > 0 then
-    seq = seq + 1
-    redis.call('ZADD', KEYS[base + 1], now, seq .. ':' .. hits)
-    n = n + hits
-    redis.call('HSET', KEYS[base + 2], 'n', n, 'seq', seq, 'last', now)
+    meta.seq = meta.seq + 1
+    redis.call('ZADD', log, now, meta.seq .. ':' .. hits)
+    n, last = n + hits, now
+    meta.n, meta.last, meta.dirty = n, last, true
     local ttl = math.ceil(window) + 1000
-    redis.call('PEXPIRE', KEYS[base + 1], ttl)
-    redis.call('PEXPIRE', KEYS[base + 2], ttl)
-  elseif trimmed then
-    redis.call('HSET', KEYS[base + 2], 'n', n)
+    expire_at_end(log, ttl)
+    expire_at_end(meta_key, ttl)
   end
 
   -- When could the same call pass? When the oldest admissions holding the excess have expired.
@@ -62,7 +87,7 @@ local function count(base, limit, span, hits, admit)
     if hits > limit then
       retry = window
     elseif need <= 64 then
-      local entries = redis.call('ZRANGE', KEYS[base + 1], 0, need - 1, 'WITHSCORES')
+      local entries = redis.call('ZRANGE', log, 0, need - 1, 'WITHSCORES')
       local acc = 0
       for i = 1, #entries, 2 do
         acc = acc + hits_of(entries[i])
@@ -72,7 +97,7 @@ local function count(base, limit, span, hits, admit)
         end
       end
     else
-      local bound = redis.call('ZRANGE', KEYS[base + 1], need - 1, need - 1, 'WITHSCORES')
+      local bound = redis.call('ZRANGE', log, need - 1, need - 1, 'WITHSCORES')
       if #bound == 2 then retry = math.max(1, math.ceil(tonumber(bound[2]) + window - now)) end
     end
     if retry == 0 then retry = math.ceil(window) end
@@ -85,11 +110,11 @@ local function count(base, limit, span, hits, admit)
   elseif n > 0 and last ~= nil then
     reset = math.max(0, math.ceil(last + window - now))
   elseif n > 0 then
-    local newest = redis.call('ZRANGE', KEYS[base + 1], -1, -1, 'WITHSCORES')
+    local newest = redis.call('ZRANGE', log, -1, -1, 'WITHSCORES')
     if #newest == 2 then reset = math.max(0, math.ceil(tonumber(newest[2]) + window - now)) end
   end
 
   return admitted, over, limit - n, retry, reset
 end
 
-return count_each(count)
+return count_each(count, write_metas)

@@ -1,8 +1,8 @@
 -- Token bucket as GCRA (generic cell rate algorithm): the bucket is one stored time, TAT — when
 -- the bucket would be full again. A token is 1 / RATE ms; the bucket holds CAPACITY (the rule's
 -- burst) of them, i.e. DEPTH = CAPACITY / RATE ms. A call of HITS passes if, after it, the bucket
--- would be full again no later than DEPTH from now. Cheaper than keeping a count and a stamp: a
--- GET, and a SET with its TTL only when admitted (a rejection writes nothing). TAT never moves
+-- would be full again no later than DEPTH from now. Cheaper than keeping a count and a stamp: one
+-- string, read and written once per call (counting-prelude.lua; a rejection writes nothing). TAT never moves
 -- back, so a Redis clock stepping back refills nothing twice. Core resources under "degrade" may
 -- go OVERDRAFT tokens into debt.
 --
@@ -15,7 +15,7 @@ local function count(base, limit, span, hits, admit)
   local token = 1 / rate
   local depth = capacity * token
 
-  local tat = tonumber(redis.call('GET', KEYS[base + 1]) or '0')
+  local tat = tonumber(read_string(KEYS[base + 1]) or '0')
   if tat < now then tat = now end
   -- Tokens in the bucket now (negative in debt), and whether this call fits.
   local available = (depth - (tat - now)) / token
@@ -23,7 +23,7 @@ local function count(base, limit, span, hits, admit)
   if admitted == 1 and hits > 0 then
     tat = tat + hits * token
     available = available - hits
-    redis.call('SET', KEYS[base + 1], tat, 'PX', math.ceil(tat - now) + 1000)
+    write_string(KEYS[base + 1], tat, math.ceil(tat - now) + 1000)
   end
 
   local retry = 0
