@@ -81,12 +81,16 @@ export interface Decision {
   perClient?: boolean;
 }
 
+/** The span a client's local share is counted over: the window, or the time to refill the burst. */
+const windowMsOf = (rule: Rule): number =>
+  isWindowed(rule.limit.algorithm)
+    ? rule.limit.windowMs
+    : Math.ceil((1000 * rule.limit.burst) / rule.limit.qps);
+
 const policyOf = (rule: Rule): { failMode: FailMode; windowMs: number; perClient: boolean } => ({
   failMode: rule.failMode,
   perClient: rule.limit.per === 'client',
-  windowMs: isWindowed(rule.limit.algorithm)
-    ? rule.limit.windowMs
-    : Math.ceil((1000 * rule.limit.burst) / rule.limit.qps),
+  windowMs: windowMsOf(rule),
 });
 
 export const limitOf = (rule: Rule): number =>
@@ -163,16 +167,6 @@ export function decisionFromCount(
   if (count.breaker.blocked) {
     return circuitOpenDecision(rule, count.breaker.state, count.retryAfterMs, rulesRevision, false);
   }
-  const base = {
-    rule: ruleKeyOf(rule),
-    limit: limitOf(rule),
-    remaining: count.remaining,
-    retryAfterMs: count.admitted ? 0 : count.retryAfterMs,
-    resetAfterMs: count.resetAfterMs,
-    breakerState: count.breaker.state,
-    rulesRevision,
-    ...policyOf(rule),
-  };
   let verdict: Verdict;
   let reason: Reason;
   let detail = '';
@@ -196,16 +190,29 @@ export function decisionFromCount(
     verdict = 'REJECT';
     reason = 'RATE_LIMITED';
   }
+  let retryAfterMs = count.admitted ? 0 : count.retryAfterMs;
   if (rule.shadow) {
-    return {
-      ...base,
-      verdict: 'ALLOW',
-      reason: 'SHADOW',
-      retryAfterMs: 0,
-      detail: `shadow rule: would ${verdict} (${reason})${detail ? `: ${detail}` : ''}`,
-    };
+    detail = `shadow rule: would ${verdict} (${reason})${detail ? `: ${detail}` : ''}`;
+    verdict = 'ALLOW';
+    reason = 'SHADOW';
+    retryAfterMs = 0;
   }
-  return { ...base, verdict, reason, detail };
+  // One object literal (this runs for every decision): the policy fields as policyOf gives them.
+  return {
+    verdict,
+    reason,
+    rule: ruleKeyOf(rule),
+    limit: limitOf(rule),
+    remaining: count.remaining,
+    retryAfterMs,
+    resetAfterMs: count.resetAfterMs,
+    breakerState: count.breaker.state,
+    rulesRevision,
+    detail,
+    failMode: rule.failMode,
+    perClient: rule.limit.per === 'client',
+    windowMs: windowMsOf(rule),
+  };
 }
 
 export function noRuleDecision(verdict: 'ALLOW' | 'REJECT', rulesRevision: number): Decision {

@@ -63,6 +63,8 @@ export class DecisionService {
   private storeFailing = false;
   private readonly inFlight: InFlight;
   private readonly streamed: Coalescer<RawDecideRequest, Decision>;
+  /** The validation limits for each `minHits` (0: check-only items allowed), built once. */
+  private readonly limits: Record<0 | 1, DecideLimits>;
 
   constructor(
     private readonly rules: DecisionRules,
@@ -74,6 +76,7 @@ export class DecisionService {
     private readonly now: () => number = Date.now,
   ) {
     this.inFlight = new InFlight(options.maxInFlight, 'decisions');
+    this.limits = { 0: { ...options, minHits: 0 }, 1: { ...options, minHits: 1 } };
     this.streamed = new Coalescer(options.streamCoalesceMs ?? 0, (raw) => this.decideOne(raw));
   }
 
@@ -134,7 +137,7 @@ export class DecisionService {
    */
   async decideBatch(
     raws: RawDecideRequest[],
-    { field = 'requests', minHits = 1 } = {},
+    { field = 'requests', minHits = 1 }: { field?: string; minHits?: 0 | 1 } = {},
   ): Promise<Decision[]> {
     const started = performance.now();
     if (raws.length === 0)
@@ -152,7 +155,7 @@ export class DecisionService {
   private async decideMany(
     raws: RawDecideRequest[],
     field: string,
-    minHits: number,
+    minHits: 0 | 1,
     started: number,
   ): Promise<Decision[]> {
     const index = this.rules.index;
@@ -190,8 +193,8 @@ export class DecisionService {
   }
 
   /** Validation and rule lookup; throws VALIDATION_FAILED naming the fields. */
-  private plan(index: RuleIndex, raw: RawDecideRequest, path: string, minHits = 1): Planned {
-    const input = parseDecideRequest(raw, { ...this.options, minHits }, this.now(), path);
+  private plan(index: RuleIndex, raw: RawDecideRequest, path: string, minHits: 0 | 1 = 1): Planned {
+    const input = parseDecideRequest(raw, this.limits[minHits], this.now(), path);
     if (Array.isArray(input)) throw validationFailed(input);
     const rule = index.match(input.department, input.grade, input.atMs);
     if (!rule)
