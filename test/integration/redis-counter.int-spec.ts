@@ -422,6 +422,34 @@ describe('Redis counter scripts against a real Redis', () => {
       },
     );
 
+    it('answers a decision whose keys are broken with an error, and still counts and writes the others of its call', async () => {
+      const rule = 'broken-peer/1/any';
+      const plan = (client: string) => sw(`${rule}|c:${client}`, 3, 60_000);
+      // Someone wrote a string where client b's meta hash belongs: HMGET fails with WRONGTYPE.
+      await raw.set(`rc:{${rule}}:c:b:swm`, 'not a hash');
+      await raw.config('RESETSTAT');
+      const answers = await Promise.allSettled([
+        store.consume(plan('a')),
+        store.consume(plan('b')),
+        store.consume(plan('a')),
+        store.consume(plan('a')),
+      ]);
+      expect(await scriptCalls()).toBe(1);
+      expect(answers.map((a) => a.status)).toEqual([
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+        'fulfilled',
+      ]);
+      expect(answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value.remaining] : []))).toEqual(
+        [2, 1, 0],
+      );
+      expect(String((answers[1] as PromiseRejectedResult).reason)).toMatch(/WRONGTYPE/);
+      expect(await raw.hget(`rc:{${rule}}:c:a:swm`, 'n')).toBe('3');
+      expect(await raw.zcard(`rc:{${rule}}:c:a:sw`)).toBe(3);
+      expect(await raw.pttl(`rc:{${rule}}:c:a:sw`)).toBeGreaterThan(0);
+    });
+
     it('splits a turn longer than one call can take into several calls, counting every decision', async () => {
       const plan = sw('long-turn/1/any', 50, 60_000, { algorithm: 'fixed_window' });
       await raw.config('RESETSTAT');

@@ -1,6 +1,7 @@
 import { CountPlan } from '../../domain/decision';
 import {
   CountingEntry,
+  CountingReply,
   DecisionKeys,
   REPLY_FIELDS_PER_DECISION,
   ScriptCall,
@@ -9,7 +10,7 @@ import {
 
 interface Waiting {
   entry: CountingEntry;
-  resolve: (reply: number[]) => void;
+  resolve: (reply: CountingReply) => void;
   reject: (error: unknown) => void;
 }
 
@@ -27,12 +28,12 @@ export class CountingBatcher {
 
   constructor(
     private readonly keysOf: (plan: CountPlan) => DecisionKeys,
-    private readonly send: (call: ScriptCall) => Promise<number[]>,
+    private readonly send: (call: ScriptCall) => Promise<CountingReply>,
     private readonly maxPerCall: number,
   ) {}
 
-  /** The script's reply for this decision (REPLY_FIELDS_PER_DECISION numbers). */
-  count(plan: CountPlan): Promise<number[]> {
+  /** The script's reply for this decision (REPLY_FIELDS_PER_DECISION values). */
+  count(plan: CountPlan): Promise<CountingReply> {
     return new Promise((resolve, reject) => {
       const group = `${plan.algorithm} ${plan.rule}`;
       let list = this.waiting.get(group);
@@ -55,31 +56,28 @@ export class CountingBatcher {
     }
   }
 
+  /** Never throws: whatever goes wrong settles every decision of the batch. */
   private call(batch: Waiting[]): void {
-    let sent: Promise<number[]>;
-    try {
-      sent = this.send(countingCall(batch.map((w) => w.entry)));
-    } catch (error) {
-      sent = Promise.reject(error);
-    }
-    sent.then(
-      (reply) => {
-        if (reply.length !== batch.length * REPLY_FIELDS_PER_DECISION) {
-          const error = new Error(
-            `counting script answered ${reply.length} numbers for ${batch.length} decisions`,
-          );
+    Promise.resolve()
+      .then(() => this.send(countingCall(batch.map((w) => w.entry))))
+      .then(
+        (reply) => this.answer(batch, reply),
+        (error: unknown) => {
           for (const w of batch) w.reject(error);
-          return;
-        }
-        batch.forEach((w, i) =>
-          w.resolve(
-            reply.slice(i * REPLY_FIELDS_PER_DECISION, (i + 1) * REPLY_FIELDS_PER_DECISION),
-          ),
-        );
-      },
-      (error: unknown) => {
-        for (const w of batch) w.reject(error);
-      },
+        },
+      );
+  }
+
+  private answer(batch: Waiting[], reply: unknown): void {
+    if (!Array.isArray(reply) || reply.length !== batch.length * REPLY_FIELDS_PER_DECISION) {
+      const got = Array.isArray(reply) ? `${reply.length} values` : typeof reply;
+      const error = new Error(`counting script answered ${got} for ${batch.length} decisions`);
+      for (const w of batch) w.reject(error);
+      return;
+    }
+    const values = reply as CountingReply;
+    batch.forEach((w, i) =>
+      w.resolve(values.slice(i * REPLY_FIELDS_PER_DECISION, (i + 1) * REPLY_FIELDS_PER_DECISION)),
     );
   }
 }

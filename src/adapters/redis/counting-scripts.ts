@@ -109,8 +109,14 @@ export interface CountingEntry {
   keys: DecisionKeys;
 }
 
-/** The numbers each decision's answer takes in a counting script's reply (counting-prelude.lua). */
+/** The values each decision's answer takes in a counting script's reply (counting-prelude.lua). */
 export const REPLY_FIELDS_PER_DECISION = 9;
+
+/**
+ * One decision's part of a counting reply: nine numbers, or -1 and the text of the error that
+ * decision alone raised (counting-prelude.lua).
+ */
+export type CountingReply = (number | string)[];
 
 /**
  * KEYS and ARGV of one counting script call, built in one place (counting-prelude.lua): one or

@@ -5,6 +5,7 @@ import { RedisPeerChannel } from './redis-peer-channel';
 import { CountingBatcher } from './counting-batcher';
 import {
   DecisionKeys,
+  CountingReply,
   ScriptCall,
   ScriptCommand,
   breakerReportCall,
@@ -17,7 +18,7 @@ import { BreakerReport, BreakerStore } from '../../ports/breaker-store.port';
 import { CounterStore } from '../../ports/counter-store.port';
 
 /** A command ioredis defines for a script (`scripts` option): key count, keys, arguments. */
-type ScriptMethod = (...countKeysArgs: (string | number)[]) => Promise<number[]>;
+type ScriptMethod = (...countKeysArgs: (string | number)[]) => Promise<CountingReply>;
 
 /** Decisions of one rule counted in one script call at most (a longer batch takes more calls). */
 const MAX_DECISIONS_PER_CALL = 32;
@@ -122,7 +123,7 @@ export class RedisCounterStore extends CounterStore implements BreakerStore {
   }
 
   /** Every script is called here, with the call its wrapper in counting-scripts.ts built. */
-  private run(call: ScriptCall): Promise<number[]> {
+  private run(call: ScriptCall): Promise<CountingReply> {
     const method = (this.client as unknown as Record<ScriptCommand, ScriptMethod>)[call.command];
     return this.bounded(method.call(this.client, call.keys.length, ...call.keys, ...call.args));
   }
@@ -146,7 +147,7 @@ export class RedisCounterStore extends CounterStore implements BreakerStore {
   ): Promise<BreakerReport> {
     const call = breakerReportCall(this.keys(rule), settings, outcomes);
     try {
-      const [from, to, total, errorRate, slowRate] = await this.run(call);
+      const [from, to, total, errorRate, slowRate] = (await this.run(call)) as number[];
       return {
         from: PHASE[from],
         to: PHASE[to],
@@ -204,7 +205,8 @@ export class RedisCounterStore extends CounterStore implements BreakerStore {
   }
 }
 
-function toResult(reply: number[]): CountResult {
+function toResult(reply: CountingReply): CountResult {
+  if (reply[0] === -1) throw new Error(`the counting script failed: ${String(reply[1])}`);
   const [
     admitted,
     over,
@@ -215,7 +217,7 @@ function toResult(reply: number[]): CountResult {
     state,
     openedToHalf,
     atUs,
-  ] = reply;
+  ] = reply as number[];
   return {
     atUs,
     admitted: admitted === 1,
