@@ -1,8 +1,8 @@
 /**
  * Starts work that arrives within `windowMs` of the first waiting item together, in one
- * synchronous loop. Redis calls issued in one event-loop turn leave as one round trip per node
- * (ioredis auto-pipelining), so a window turns a trickle of stream requests into fewer, larger
- * round trips, for at most `windowMs` of added latency. With a window of 0 every item starts at
+ * synchronous loop. Decisions of one rule asked in one event-loop turn share one Redis script
+ * call (the counter store's batcher), so a window turns a trickle of stream requests into fewer,
+ * larger calls, for at most `windowMs` of added latency. With a window of 0 every item starts at
  * once: those read in the same turn still share a round trip, with no wait at all.
  */
 export class Coalescer<T, R> {

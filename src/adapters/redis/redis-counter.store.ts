@@ -42,9 +42,10 @@ const PHASE: BreakerPhase[] = ['CLOSED', 'OPEN', 'HALF_OPEN'];
  * with the breaker gate) plus the outcome report, defined when the client is created (EVALSHA,
  * falling back to EVAL on NOSCRIPT). The rule's key is the hash tag of every key — counters, per
  * client too, and its breaker — so one script touches one slot, and the decisions of one rule
- * asked in the same event-loop turn share one script call (CountingBatcher). Auto-pipelining
- * sends the calls of one turn together (one round trip per node). No offline queue, no retries:
- * while Redis is away a call fails at once or after `timeoutMs`, never hangs.
+ * asked in the same event-loop turn share one script call (CountingBatcher), written at once: no
+ * ioredis auto-pipelining (it would hold each call for another turn of the loop, and its Cluster
+ * routing takes a script's first argument, the key count, for a key). No offline queue, no
+ * retries: while Redis is away a call fails at once or after `timeoutMs`, never hangs.
  */
 export class RedisCounterStore extends CounterStore implements BreakerStore {
   private readonly client: Redis | Cluster;
@@ -54,24 +55,16 @@ export class RedisCounterStore extends CounterStore implements BreakerStore {
   constructor(private readonly options: RedisCounterOptions) {
     super();
     const scripts = scriptDefinitions();
-    // The scripts stay out of auto-pipelining: their calls pass the key count first, which its
-    // Cluster routing would take for a key, and the batcher already sends them once per turn
-    // (auto-pipelining would hold each one for another turn of the loop).
-    const pipelining = {
-      enableAutoPipelining: true,
-      autoPipeliningIgnoredCommands: Object.keys(scripts),
-    };
     const common = {
       commandTimeout: options.timeoutMs,
       connectTimeout: Math.max(options.timeoutMs, 1000),
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
-      ...pipelining,
       protocol: 2 as const,
       retryStrategy: (attempt: number) => Math.min(50 * attempt, 1000),
       scripts,
     };
-    this.client = this.connect(common, { scripts, ...pipelining });
+    this.client = this.connect(common, { scripts });
     this.batcher = new CountingBatcher(
       (plan) => this.keys(plan.rule, plan.client),
       (call) => this.run(call),
@@ -82,7 +75,6 @@ export class RedisCounterStore extends CounterStore implements BreakerStore {
     const subscriberOptions = {
       ...common,
       enableOfflineQueue: true,
-      enableAutoPipelining: false,
       autoResubscribe: false,
     };
     this.peers = new RedisPeerChannel(
